@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { PulsarStandalone } from '../../../runtime/pulsar/standalone/pulsar-standalone.ts';
+
+/** The broker the integration run talks to (see pulsar-global-setup.ts). */
+export interface TestBroker {
+  readonly brokerUrl: string;
+  readonly adminUrl: string;
+  /** Instance directory when the run manages the broker (restart tests need it). */
+  readonly home: string | undefined;
+  /** Unpacked Apache Pulsar distribution, for the Java tools (`bin/pulsar-client`, `bin/pulsar-perf`). */
+  readonly distribution: string | undefined;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pulsar: TestBroker;
+  }
+}
+
+export function testBroker(): TestBroker {
+  return inject('pulsar');
+}
+
+/** A topic name no other test uses: `persistent://public/default/<prefix>-<uuid>`. */
+export function uniqueTopic(prefix: string): string {
+  return `persistent://public/default/${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Restarts the managed broker keeping its data; undefined when the broker is external. */
+export async function restartTestBroker(): Promise<boolean> {
+  const { home } = testBroker();
+  if (home === undefined) return false;
+  await PulsarStandalone.restart(home, { env: process.env });
+  return true;
+}
