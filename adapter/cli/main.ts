@@ -8,6 +8,26 @@ interface CommandEntry {
 
 // Commands load lazily so that `knmesh translate` never pays for the runtime's dependencies.
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  translate: {
+    summary: 'translate Function Mesh CRs into Knative Services, bridge Deployments and KEDA ScaledObjects',
+    load: async () => (await import('./translate-command.ts')).command,
+  },
+  serve: {
+    summary: 'run a TypeScript/JavaScript function behind a CloudEvents HTTP endpoint',
+    load: async () => (await import('../../runtime/host/serve-command.ts')).command,
+  },
+  bridge: {
+    summary: 'deliver Pulsar messages to a function as CloudEvents and publish its replies',
+    load: async () => (await import('../../runtime/bridge/bridge-command.ts')).command,
+  },
+  ingress: {
+    summary: 'accept CloudEvents over HTTP and publish them to a Pulsar topic',
+    load: async () => (await import('../../runtime/ingress/ingress-command.ts')).command,
+  },
+  dev: {
+    summary: 'run a Function Mesh spec end to end on this machine',
+    load: async () => (await import('../../runtime/dev/dev-command.ts')).command,
+  },
   pulsar: {
     summary: 'start, stop or check a local Apache Pulsar standalone broker',
     load: async () => (await import('../../runtime/pulsar/standalone/pulsar-command.ts')).command,

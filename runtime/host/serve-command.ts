@@ -1,0 +1,9 @@
+import type { Command } from '../../adapter/cli/cli-io.ts';
+import { UsageError } from '../errors/usage-error.ts';
+
+// Placeholder until `knmesh serve` lands; the command is registered so the CLI surface is fixed.
+export const command: Command = {
+  run(): Promise<number> {
+    return Promise.reject(new UsageError('knmesh serve is not implemented yet'));
+  },
+};
