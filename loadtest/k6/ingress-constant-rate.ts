@@ -1,0 +1,36 @@
+// k6: constant arrival rate of CloudEvents into a knmesh ingress (HTTP → Pulsar).
+//   k6 run -e TARGET_URL=http://127.0.0.1:8080/ loadtest/k6/ingress-constant-rate.ts
+// The ingress answers 202 only once the broker has stored the event, so this measures durable accept.
+import { check } from 'k6';
+import exec from 'k6/execution';
+import http from 'k6/http';
+import type { Options } from 'k6/options';
+import { cloudEventRequest } from '../shared/cloudevent-request.ts';
+import { k6Thresholds, scenario, scenarioFile } from './scenario-config.ts';
+
+const NAME = 'ingress-constant-rate';
+const config = scenario(NAME);
+const TARGET = __ENV['TARGET_URL'] ?? 'http://127.0.0.1:8080/';
+const RUN_ID = __ENV['RUN_ID'] ?? `k6-${Date.now()}`;
+
+export const options: Options = {
+  scenarios: {
+    [NAME]: {
+      executor: 'constant-arrival-rate',
+      rate: Number(__ENV['RATE'] ?? config.rate),
+      timeUnit: '1s',
+      duration: __ENV['DURATION'] ?? config.duration ?? '60s',
+      preAllocatedVUs: config.preAllocatedVUs,
+      maxVUs: config.maxVUs,
+    },
+  },
+  thresholds: k6Thresholds(config.thresholds),
+  summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+};
+
+export default function (): void {
+  const seq = exec.scenario.iterationInTest;
+  const req = cloudEventRequest(RUN_ID, seq, Date.now(), scenarioFile.payloadBytes, scenarioFile.eventType);
+  const res = http.post(TARGET, req.body, { headers: req.headers, tags: { name: 'ingress' } });
+  check(res, { 'accepted (202)': (r) => r.status === 202 });
+}
