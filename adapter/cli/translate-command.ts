@@ -82,7 +82,12 @@ export const command: Command = {
     const objects: KubernetesObject[] = [];
     results.forEach((result, i) => {
       const doc = documents[i]!;
-      for (const d of result.diagnostics) {
+      // In source order, so the messages read top to bottom like the file.
+      const located = result.diagnostics.map((d) => ({ d, pos: doc.locate(d.path) }));
+      located.sort(
+        (a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.column ?? 0) - (b.pos?.column ?? 0),
+      );
+      for (const { d } of located) {
         stderr.push(formatDiagnostic(doc, result.kind, result.name, d));
         failed ||= d.severity === 'error';
       }

@@ -1,4 +1,4 @@
-import type { Diagnostics, FieldPath } from './diagnostics.ts';
+import type { DiagnosticInit, Diagnostics, FieldPath } from './diagnostics.ts';
 import { fieldTable, type DocumentKind, type FieldEntry } from './field-table.ts';
 import { parseQuantity } from './parse-quantity.ts';
 import { validateKubernetesModel } from './validate-kubernetes-model.ts';
@@ -32,6 +32,8 @@ export function fieldEntry(kind: DocumentKind, path: string): FieldEntry | undef
  * with the field table: structure as in the CRD schema (types, enums, required fields, no unknown
  * fields), Kubernetes types with kubernetes-models, and each field's treatment (warning or
  * rejection with its reason). A FunctionMesh member is walked as its own kind from `spec`.
+ * Returns false when the structure is wrong, i.e. the value cannot be read as its type says;
+ * rejections are reported too but leave the rest readable.
  */
 export function checkFields(
   value: unknown,
@@ -39,94 +41,118 @@ export function checkFields(
   tablePath: string,
   valuePath: FieldPath,
   diagnostics: Diagnostics,
-): void {
+): boolean {
   const entry = indexOf(kind).get(tablePath);
   if (entry === undefined) throw new Error(`field table has no entry ${tablePath} for ${kind}`);
-  walk(value, entry, kind, valuePath, diagnostics);
+  const walker = new Walker(indexOf(kind), kind, diagnostics);
+  walker.walk(value, entry, valuePath, false);
+  return walker.structural === 0;
 }
 
-function walk(value: unknown, entry: FieldEntry, kind: DocumentKind, path: FieldPath, d: Diagnostics): void {
-  if (value === null || value === undefined) return;
-  if (!hasType(value, entry)) {
-    d.error({ path, rule: `must be ${describeType(entry)}`, value, secret: entry.secret });
-    return;
+class Walker {
+  /** Structural errors found so far. */
+  structural = 0;
+  private readonly index: Index;
+  private readonly kind: DocumentKind;
+  private readonly d: Diagnostics;
+
+  constructor(index: Index, kind: DocumentKind, d: Diagnostics) {
+    this.index = index;
+    this.kind = kind;
+    this.d = d;
   }
 
-  if (entry.treatment !== 'mapped' && entry.reportedBy === undefined && (entry.when?.(value) ?? true)) {
-    const init = { path, rule: entry.note, value, secret: entry.secret };
-    if (entry.treatment === 'rejected') {
-      d.error(init);
+  // `quiet`: an enclosing field was already reported, so its children's treatment is not repeated.
+  walk(value: unknown, entry: FieldEntry, path: FieldPath, quiet: boolean): void {
+    if (value === null || value === undefined) return;
+    if (!hasType(value, entry)) {
+      this.bad({ path, rule: `must be ${describeType(entry)}`, value, secret: entry.secret });
       return;
     }
-    d.warning(init);
-  }
-
-  if (entry.opaque === true) {
-    if (entry.model !== undefined) {
-      const items = entry.type === 'array' ? (value as unknown[]) : [value];
-      items.forEach((item, i) => {
-        const base = entry.type === 'array' ? [...path, i] : path;
-        for (const problem of validateKubernetesModel(entry.model!, item)) {
-          d.error({ path: [...base, ...problem.path], rule: problem.message });
+    if (entry.treatment !== 'mapped' && entry.reportedBy === undefined && (entry.when?.(value) ?? true)) {
+      if (entry.treatment === 'rejected') {
+        if (!quiet) this.d.error({ path, rule: entry.note, value, secret: entry.secret });
+        return;
+      }
+      if (!quiet) this.d.warning({ path, rule: entry.note, value, secret: entry.secret });
+      quiet = true;
+    }
+    if (entry.opaque === true) {
+      this.model(value, entry, path);
+      return;
+    }
+    switch (entry.type) {
+      case 'string':
+        if (entry.enum !== undefined && !entry.enum.includes(value as string)) {
+          this.bad({ path, rule: `must be one of ${entry.enum.join(', ')}`, value });
         }
-      });
+        return;
+      case 'integer': {
+        const n = value as number;
+        if (entry.format === 'int32' && (n < INT32_MIN || n > INT32_MAX)) {
+          this.bad({ path, rule: 'must fit in a 32-bit integer', value });
+        } else if (entry.minimum !== undefined && n < entry.minimum) {
+          this.bad({ path, rule: `must be at least ${entry.minimum}`, value });
+        }
+        return;
+      }
+      case 'quantity':
+        if (parseQuantity(value as string | number) === undefined) {
+          this.bad({ path, rule: 'must be a Kubernetes quantity such as 500m, 128Mi or 1G', value });
+        }
+        return;
+      case 'array': {
+        const child = this.index.get(`${entry.path}[]`);
+        if (child !== undefined)
+          (value as unknown[]).forEach((item, i) => this.walk(item, child, [...path, i], quiet));
+        return;
+      }
+      case 'map': {
+        const child = this.index.get(`${entry.path}{}`);
+        if (child === undefined) return;
+        for (const [key, item] of Object.entries(value as object))
+          this.walk(item, child, [...path, key], quiet);
+        return;
+      }
+      case 'object': {
+        const object = value as Record<string, unknown>;
+        for (const name of entry.required ?? []) {
+          if (object[name] === undefined || object[name] === null)
+            this.bad({ path: [...path, name], rule: 'is required' });
+        }
+        for (const [key, item] of Object.entries(object)) {
+          const child = this.index.get(`${entry.path}.${key}`);
+          if (child === undefined) {
+            this.bad({
+              path: [...path, key],
+              rule: `unknown field: the ${this.kind} schema has no such field`,
+            });
+          } else {
+            this.walk(item, child, [...path, key], quiet);
+          }
+        }
+        return;
+      }
+      case 'boolean':
+      case 'free':
+        return;
     }
-    return;
   }
 
-  switch (entry.type) {
-    case 'string':
-      if (entry.enum !== undefined && !entry.enum.includes(value as string)) {
-        d.error({ path, rule: `must be one of ${entry.enum.join(', ')}`, value });
+  private model(value: unknown, entry: FieldEntry, path: FieldPath): void {
+    if (entry.model === undefined) return;
+    const items = entry.type === 'array' ? (value as unknown[]) : [value];
+    items.forEach((item, i) => {
+      const base = entry.type === 'array' ? [...path, i] : path;
+      for (const problem of validateKubernetesModel(entry.model!, item)) {
+        this.bad({ path: [...base, ...problem.path], rule: problem.message });
       }
-      return;
-    case 'integer': {
-      const n = value as number;
-      if (entry.format === 'int32' && (n < INT32_MIN || n > INT32_MAX)) {
-        d.error({ path, rule: 'must fit in a 32-bit integer', value });
-      } else if (entry.minimum !== undefined && n < entry.minimum) {
-        d.error({ path, rule: `must be at least ${entry.minimum}`, value });
-      }
-      return;
-    }
-    case 'quantity':
-      if (parseQuantity(value as string | number) === undefined) {
-        d.error({ path, rule: 'must be a Kubernetes quantity such as 500m, 128Mi or 1G', value });
-      }
-      return;
-    case 'array': {
-      const child = indexOf(kind).get(`${entry.path}[]`);
-      (value as unknown[]).forEach((item, i) => {
-        if (child !== undefined) walk(item, child, kind, [...path, i], d);
-      });
-      return;
-    }
-    case 'map': {
-      const child = indexOf(kind).get(`${entry.path}{}`);
-      for (const [key, item] of Object.entries(value)) {
-        if (child !== undefined) walk(item, child, kind, [...path, key], d);
-      }
-      return;
-    }
-    case 'object': {
-      const object = value as Record<string, unknown>;
-      for (const name of entry.required ?? []) {
-        if (object[name] === undefined || object[name] === null)
-          d.error({ path: [...path, name], rule: 'is required' });
-      }
-      for (const [key, item] of Object.entries(object)) {
-        const child = indexOf(kind).get(`${entry.path}.${key}`);
-        if (child === undefined) {
-          d.error({ path: [...path, key], rule: `unknown field: the ${kind} schema has no such field` });
-          continue;
-        }
-        walk(item, child, kind, [...path, key], d);
-      }
-      return;
-    }
-    case 'boolean':
-    case 'free':
-      return;
+    });
+  }
+
+  private bad(init: DiagnosticInit): void {
+    this.structural++;
+    this.d.error(init);
   }
 }
 

@@ -4,7 +4,7 @@ import { checkWebhookRules } from './check-webhook-rules.ts';
 import type { ComponentSpec } from './component-spec.ts';
 import type { Component } from './component.ts';
 import { Diagnostics, type Diagnostic, type FieldPath } from './diagnostics.ts';
-import type { ComponentKind, DocumentKind } from './field-table.ts';
+import type { DocumentKind } from './field-table.ts';
 import type { KubernetesObject } from './kubernetes-object.ts';
 import { objectLabels } from './object-meta.ts';
 import { toDnsLabel } from './to-dns-label.ts';
@@ -104,8 +104,7 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
         : '; --passthrough copies objects of other kinds to the output';
       d.error({
         path: ['kind'],
-        rule: `is not a Function Mesh kind (Function, Source, Sink, FunctionMesh)${hint}`,
-        value: `${String(apiVersion)} ${k}`,
+        rule: `${String(apiVersion)} ${k} is not a Function Mesh kind (Function, Source, Sink, FunctionMesh)${hint}`,
       });
       return done(k, name);
     }
@@ -122,20 +121,26 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
   }
 
   const documentKind = k as DocumentKind;
+  // Errors that leave the document unreadable stop it here; rejected fields do not, so one run
+  // reports every problem of a readable document.
+  let readable = true;
   if (apiVersion !== FUNCTION_MESH_API_VERSION) {
     d.error({
       path: ['apiVersion'],
       rule: `must be ${FUNCTION_MESH_API_VERSION} for a ${k}`,
       value: apiVersion,
     });
+    readable = false;
   }
   for (const [key, value] of Object.entries(object)) {
     if (fieldEntry(documentKind, key) === undefined) {
       d.error({ path: [key], rule: `unknown field: the ${k} schema has no such field` });
+      readable = false;
     } else {
-      checkFields(value, documentKind, key, [key], d);
+      readable = checkFields(value, documentKind, key, [key], d) && readable;
     }
   }
+  const before = d.items.length;
   if (name === undefined) d.error({ path: ['metadata', 'name'], rule: 'is required' });
   else if (name.length > 253 || !OBJECT_NAME.test(name)) {
     d.error({
@@ -168,7 +173,7 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
   }
   const spec = object['spec'];
   if (spec === undefined || spec === null) d.error({ path: ['spec'], rule: 'is required' });
-  if (d.hasErrors) return done(k, name);
+  if (!readable || d.items.slice(before).some((x) => x.severity === 'error')) return done(k, name);
 
   const base = {
     namespace,
@@ -182,16 +187,16 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
     for (const [list, memberKind] of MEMBER_LISTS) {
       (mesh[list] ?? []).forEach((member, i) => {
         const specPath = ['spec', list, i];
-        const before = d.items.length;
-        checkFields(member, memberKind, 'spec', specPath, d);
+        const memberReadable = checkFields(member, memberKind, 'spec', specPath, d);
         const memberSpec = (member ?? {}) as ComponentSpec;
         if (typeof memberSpec.name !== 'string' || memberSpec.name === '') {
           d.error({
             path: [...specPath, 'name'],
             rule: 'is required: Function Mesh names a member <mesh>-<name>',
           });
+          return;
         }
-        if (d.items.slice(before).some((x) => x.severity === 'error')) return;
+        if (!memberReadable) return;
         components.push({
           component: {
             ...base,
@@ -206,7 +211,7 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
         });
       });
     }
-    if (components.length === 0 && !d.hasErrors) {
+    if (MEMBER_LISTS.every(([list]) => (mesh[list] ?? []).length === 0)) {
       d.error({ path: ['spec'], rule: 'a FunctionMesh needs at least one function, source or sink' });
     }
   } else {
