@@ -201,8 +201,8 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
           component: {
             ...base,
             kind: memberKind,
-            name: `${name!}-${memberSpec.name!}`,
-            pulsarName: memberSpec.name!,
+            name: `${name!}-${memberSpec.name}`,
+            pulsarName: memberSpec.name,
             spec: memberSpec,
             specPath,
             partOf: name!,
