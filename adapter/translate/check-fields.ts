@@ -110,8 +110,7 @@ class Walker {
       case 'map': {
         const child = this.index.get(`${entry.path}{}`);
         if (child === undefined) return;
-        for (const [key, item] of Object.entries(value))
-          this.walk(item, child, [...path, key], quiet);
+        for (const [key, item] of Object.entries(value)) this.walk(item, child, [...path, key], quiet);
         return;
       }
       case 'object': {
