@@ -3,6 +3,7 @@ import { envNameOf } from '../../runtime/config/option.ts';
 import { optionsToEnv } from '../../runtime/config/options-to-env.ts';
 import { serveOptions } from '../../runtime/host/serve-options.ts';
 import { buildUserEnv, type GeneratedEnv } from './build-user-env.ts';
+import { canonicalObject } from './canonical-object.ts';
 import { checkKnativeAutoscaling, type AnnotationSource } from './check-knative-autoscaling.ts';
 import { checkKnativeContainer, checkServingProbe, checkVolumeMounts } from './check-knative-container.ts';
 import { checkKnativeVolumes, type MountRef } from './check-knative-volumes.ts';
@@ -340,7 +341,7 @@ function functionService(
   const strict = options.strict;
   const role = c.kind === 'Function' ? 'function' : 'sink';
   const userConfig = c.kind === 'Function' ? s.funcConfig : s.sinkConfig;
-  const configJson = userConfig === undefined ? undefined : JSON.stringify(sortKeys(userConfig));
+  const configJson = userConfig === undefined ? undefined : JSON.stringify(canonicalObject(userConfig));
 
   // Environment: knmesh serve's options (same table the host parses), else only the config.
   const generated: GeneratedEnv[] = [];
@@ -514,16 +515,4 @@ function functionService(
 
 function withMounts(container: KubeObject, mounts: KubeObject[] | undefined): KubeObject {
   return mounts === undefined ? container : { ...container, volumeMounts: mounts };
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
 }

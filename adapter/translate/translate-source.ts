@@ -1,6 +1,7 @@
 import { optionsToEnv } from '../../runtime/config/options-to-env.ts';
 import { ingressOptions } from '../../runtime/ingress/ingress-options.ts';
 import { buildUserEnv, type GeneratedEnv } from './build-user-env.ts';
+import { canonicalObject } from './canonical-object.ts';
 import { checkKnativeAutoscaling } from './check-knative-autoscaling.ts';
 import type { Component } from './component.ts';
 import { containerSecurity } from './container-security.ts';
@@ -147,7 +148,7 @@ export function translateSource(c: Component, options: TranslateOptions, d: Diag
   if (s.sourceConfig !== undefined) {
     generated.push({
       name: 'SOURCE_CONFIG',
-      value: JSON.stringify(s.sourceConfig),
+      value: JSON.stringify(canonicalObject(s.sourceConfig)),
       from: 'spec.sourceConfig',
     });
   }
