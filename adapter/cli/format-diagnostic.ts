@@ -22,7 +22,8 @@ export function formatDiagnostic(
     : diagnostic.shown === undefined
       ? ''
       : ` = ${diagnostic.shown}`;
-  return `${where}: ${diagnostic.severity}: document ${doc.index}${what}:${field}${value}: ${diagnostic.rule}`;
+  const subject = field === '' && value === '' ? '' : `${field}${value}:`;
+  return `${where}: ${diagnostic.severity}: document ${doc.index}${what}:${subject} ${diagnostic.rule}`;
 }
 
 export function formatParseProblem(problem: ParseProblem): string {

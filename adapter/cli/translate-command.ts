@@ -43,14 +43,21 @@ function help(): string {
 
 export const command: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const parsed = parseOptions(translateOptions, { argv, env: io.env });
+    const parsed = parseOptions(translateOptions, { argv, env: io.env, allowPositionals: true });
     if (parsed.help) {
       io.stdout.write(help());
       return EXIT_OK;
     }
     const config = parsed.config;
+    if (parsed.positionals.length > 0) {
+      const first = parsed.positionals[0]!;
+      throw new UsageError(`unexpected argument ${JSON.stringify(first)}: name inputs with -f ${first}`);
+    }
     if (config.filename.length === 0) {
       throw new UsageError('option --filename (-f) is required: a file, a directory or - for stdin');
+    }
+    if (config.filename.filter((f) => f === '-').length > 1) {
+      throw new UsageError('-f - (standard input) may be given only once');
     }
 
     const stderr: string[] = [];

@@ -14,7 +14,7 @@ export interface ReadInputsResult {
 
 /**
  * Reads the inputs named by `-f`: files (any name), directories (recursively, every `*.yaml`,
- * `*.yml` and `*.json`, in sorted order so output is stable) and `-` for standard input.
+ * `*.yml` and `*.json`, in sorted order so output is stable) and `-` for standard input (once).
  */
 export async function readInputs(
   paths: readonly string[],
@@ -22,14 +22,8 @@ export async function readInputs(
 ): Promise<ReadInputsResult> {
   const sources: InputSource[] = [];
   const problems: InputProblem[] = [];
-  let stdinRead = false;
   for (const given of paths) {
     if (given === '-') {
-      if (stdinRead) {
-        problems.push({ name: '-', message: 'standard input can be read only once' });
-        continue;
-      }
-      stdinRead = true;
       const bytes = await readStream(io.stdin);
       if (bytes === undefined)
         problems.push({ name: '-', message: `larger than ${MAX_BYTES / 1024 / 1024} MiB` });
