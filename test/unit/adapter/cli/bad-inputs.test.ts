@@ -24,7 +24,7 @@ const BASE = `  input:
   pulsar:
     pulsarConfig: pulsar-config
 `;
-const RUNTIME = /  genericRuntime:\n {4}language: nodejs\n {4}functionFile: fn.ts\n/;
+const RUNTIME = / {2}genericRuntime:\n {4}language: nodejs\n {4}functionFile: fn.ts\n/;
 
 const cases: { name: string; input: string | Uint8Array; args?: string[]; stderr: string }[] = [
   {
