@@ -6,7 +6,6 @@ import { parseOptions } from '../../../../runtime/config/parse-options.ts';
 import { serveOptions } from '../../../../runtime/host/serve-options.ts';
 import { ingressOptions } from '../../../../runtime/ingress/ingress-options.ts';
 import { formatPath } from '../../../../adapter/translate/format-path.ts';
-import type { KubernetesObject } from '../../../../adapter/translate/kubernetes-object.ts';
 import { renderManifests } from '../../../../adapter/translate/render-manifests.ts';
 import { translate, type DocumentTranslation } from '../../../../adapter/translate/translate.ts';
 import type { TranslateOptions } from '../../../../adapter/translate/translate-options.ts';
