@@ -54,8 +54,12 @@ export function renderFieldMapping(): string {
     const note =
       distinct.length === 1
         ? distinct[0]!.note
-        : distinct.map((e) => `${e.kinds.filter((k) => k !== 'FunctionMesh').join(', ')}: ${e.note}`).join('; ');
-    lines.push(`| \`${path}\` | ${KINDS.map((k) => treatment(entries.get(k))).join(' | ')} | ${cell(note)} |`);
+        : distinct
+            .map((e) => `${e.kinds.filter((k) => k !== 'FunctionMesh').join(', ')}: ${e.note}`)
+            .join('; ');
+    lines.push(
+      `| \`${path}\` | ${KINDS.map((k) => treatment(entries.get(k))).join(' | ')} | ${cell(note)} |`,
+    );
   }
   lines.push(
     '',
