@@ -1,6 +1,6 @@
-import { stringify } from 'yaml';
 import { canonicalObject } from './canonical-object.ts';
 import type { KubernetesObject } from './kubernetes-object.ts';
+import { toYaml } from './to-yaml.ts';
 
 export type OutputFormat = 'yaml' | 'json';
 
@@ -14,7 +14,5 @@ export function renderManifests(objects: readonly KubernetesObject[], format: Ou
     return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`;
   }
   // No anchors/aliases for shared sub-objects, no line folding: plain, diff-friendly YAML.
-  return items
-    .map((item) => `---\n${stringify(item, { aliasDuplicateObjects: false, lineWidth: 0 })}`)
-    .join('');
+  return items.map((item) => `---\n${toYaml(item as object)}`).join('');
 }

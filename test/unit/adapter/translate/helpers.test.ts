@@ -144,7 +144,7 @@ describe('canonicalObject and renderManifests', () => {
     const shared = { app: 'x' };
     const objects = [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: shared } },
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', labels: shared }, data: { n: '1' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', labels: shared }, data: { k: '1' } },
     ];
     expect(renderManifests(objects, 'yaml')).toBe(
       [
@@ -163,7 +163,7 @@ describe('canonicalObject and renderManifests', () => {
         '  labels:',
         '    app: x',
         'data:',
-        '  n: "1"',
+        '  k: "1"',
         '',
       ].join('\n'),
     );
