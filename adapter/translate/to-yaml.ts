@@ -5,6 +5,7 @@ const RESERVED = /^(y|n|yes|no|on|off|true|false|null)$/i;
 // Kubernetes quantities (`256Mi`, `100m`) are no number or timestamp in either YAML version.
 const QUANTITY = /^\d+(\.\d+)?(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)$/;
 // Single quotes keep everything literal; `'` itself and control characters would need escapes.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const SINGLE_QUOTABLE = /^[^'\x00-\x1f\x7f]*$/;
 
 function scalar(value: unknown): string {
