@@ -196,7 +196,6 @@ export function translateSource(c: Component, options: TranslateOptions, d: Diag
         },
         spec: {
           ...(pod.serviceAccountName ? { serviceAccountName: pod.serviceAccountName } : {}),
-          enableServiceLinks: false,
           ...(pod.imagePullSecrets ? { imagePullSecrets: pod.imagePullSecrets } : {}),
           ...(pod.nodeSelector ? { nodeSelector: pod.nodeSelector } : {}),
           ...(pod.affinity ? { affinity: pod.affinity } : {}),
