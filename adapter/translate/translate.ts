@@ -14,9 +14,10 @@ import { translateSource } from './translate-source.ts';
 
 export const FUNCTION_MESH_API_VERSION = 'compute.functionmesh.io/v1alpha1';
 const DOCUMENT_KINDS: readonly DocumentKind[] = ['Function', 'Source', 'Sink', 'FunctionMesh'];
+// Members in data-flow order: sources, functions, sinks.
 const MEMBER_LISTS = [
-  ['functions', 'Function'],
   ['sources', 'Source'],
+  ['functions', 'Function'],
   ['sinks', 'Sink'],
 ] as const;
 // What knmesh itself generates: such input is most likely translated output fed back in.
