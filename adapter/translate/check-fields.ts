@@ -63,8 +63,9 @@ class Walker {
   }
 
   // `quiet`: an enclosing field was already reported, so its children's treatment is not repeated.
-  walk(value: unknown, entry: FieldEntry, path: FieldPath, quiet: boolean): void {
-    if (value === null || value === undefined) return;
+  // A null property means "not set", as in Kubernetes; a null list item or map value is wrong.
+  walk(value: unknown, entry: FieldEntry, path: FieldPath, quiet: boolean, property = true): void {
+    if (value === undefined || (value === null && property)) return;
     if (!hasType(value, entry)) {
       this.bad({ path, rule: `must be ${describeType(entry)}`, value, secret: entry.secret });
       return;
@@ -104,13 +105,14 @@ class Walker {
       case 'array': {
         const child = this.index.get(`${entry.path}[]`);
         if (child !== undefined)
-          (value as unknown[]).forEach((item, i) => this.walk(item, child, [...path, i], quiet));
+          (value as unknown[]).forEach((item, i) => this.walk(item, child, [...path, i], quiet, false));
         return;
       }
       case 'map': {
         const child = this.index.get(`${entry.path}{}`);
         if (child === undefined) return;
-        for (const [key, item] of Object.entries(value)) this.walk(item, child, [...path, key], quiet);
+        for (const [key, item] of Object.entries(value as object))
+          this.walk(item, child, [...path, key], quiet, false);
         return;
       }
       case 'object': {

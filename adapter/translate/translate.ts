@@ -8,6 +8,7 @@ import type { DocumentKind } from './field-table.ts';
 import type { KubernetesObject } from './kubernetes-object.ts';
 import { objectLabels } from './object-meta.ts';
 import { toDnsLabel } from './to-dns-label.ts';
+import { withoutNulls } from './without-nulls.ts';
 import { translateConsumer } from './translate-consumer.ts';
 import type { TranslateOptions } from './translate-options.ts';
 import { translateSource } from './translate-source.ts';
@@ -143,14 +144,16 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
   }
   const before = d.items.length;
   if (name === undefined) d.error({ path: ['metadata', 'name'], rule: 'is required' });
-  else if (name.length > 253 || !OBJECT_NAME.test(name)) {
+  if (!readable) return done(k, name);
+  const clean = withoutNulls(object) as Record<string, unknown>;
+  if (name !== undefined && (name.length > 253 || !OBJECT_NAME.test(name))) {
     d.error({
       path: ['metadata', 'name'],
       rule: 'is not a Kubernetes object name (lower-case DNS subdomain)',
       value: name,
     });
   }
-  const meta = (metadata ?? {}) as {
+  const meta = (clean['metadata'] ?? {}) as {
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
@@ -172,9 +175,9 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
       value: namespace,
     });
   }
-  const spec = object['spec'];
-  if (spec === undefined || spec === null) d.error({ path: ['spec'], rule: 'is required' });
-  if (!readable || d.items.slice(before).some((x) => x.severity === 'error')) return done(k, name);
+  const spec = clean['spec'];
+  if (spec === undefined) d.error({ path: ['spec'], rule: 'is required' });
+  if (d.items.slice(before).some((x) => x.severity === 'error')) return done(k, name);
 
   const base = {
     namespace,
