@@ -685,7 +685,7 @@ export const fieldTable: readonly FieldEntry[] = [
     treatment: 'warned',
     when: (v) => v !== 'atleast_once',
     whenText: 'unless atleast_once',
-    note: 'ignored: the ingress acknowledges an event after Pulsar has stored it (at least once)',
+    note: 'ignored: delivery from the emitter to Pulsar follows the ingress HTTP contract (an event is accepted once published)',
     sample: 'atmost_once',
   },
   {
@@ -884,7 +884,7 @@ export const fieldTable: readonly FieldEntry[] = [
     treatment: 'warned',
     when: (v) => v === false,
     whenText: 'when false',
-    note: 'ignored: a Source has no input message; the ingress publishes the CloudEvent attributes as properties',
+    note: 'ignored: a Source has no input message whose properties could be forwarded',
     sample: false,
   },
 
