@@ -47,3 +47,24 @@ export function findCredentialKeys(config: unknown, base: FieldPath): FieldPath[
   visit(config, base);
   return out;
 }
+
+/**
+ * Paths of env entries (`[{name, value}]`) whose name says credential and whose value is written
+ * inline: in a manifest it would be plain text; `valueFrom.secretKeyRef` is the way.
+ */
+export function findCredentialEnv(env: unknown, base: FieldPath): FieldPath[] {
+  if (!Array.isArray(env)) return [];
+  const out: FieldPath[] = [];
+  env.forEach((item: unknown, i) => {
+    const entry = item as { name?: unknown; value?: unknown };
+    if (
+      typeof entry.name === 'string' &&
+      typeof entry.value === 'string' &&
+      entry.value !== '' &&
+      looksLikeCredential(entry.name)
+    ) {
+      out.push([...base, i, 'value']);
+    }
+  });
+  return out;
+}

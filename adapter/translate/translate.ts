@@ -7,6 +7,7 @@ import { Diagnostics, type Diagnostic, type FieldPath } from './diagnostics.ts';
 import type { DocumentKind } from './field-table.ts';
 import type { KubernetesObject } from './kubernetes-object.ts';
 import { objectLabels } from './object-meta.ts';
+import { reportInlineCredentials } from './report-inline-credentials.ts';
 import { toDnsLabel } from './to-dns-label.ts';
 import { withoutNulls } from './without-nulls.ts';
 import { translateConsumer } from './translate-consumer.ts';
@@ -248,6 +249,7 @@ function translateComponent(
   d: Diagnostics,
 ): KubernetesObject[] {
   checkWebhookRules(c, d, namePath);
+  reportInlineCredentials(c, d);
   checkLabels(c.spec.pod?.labels, [...c.specPath, 'pod', 'labels'], d);
   const label = toDnsLabel(c.name);
   if (label !== c.name) {

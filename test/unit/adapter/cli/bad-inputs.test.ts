@@ -225,6 +225,12 @@ const cases: { name: string; input: string | Uint8Array; args?: string[]; stderr
     ].join('\n'),
   },
   {
+    name: 'a credential written inline in env (value never shown)',
+    input: fn(BASE + '  pod:\n    env:\n      - name: DB_PASSWORD\n        value: hunter2\n'),
+    stderr:
+      '-:19:9: error: document 1 (Function fn): spec.pod.env[0].value = (value not shown): looks like a credential written inline: knmesh never writes credentials into manifests; use valueFrom.secretKeyRef or secretsMap',
+  },
+  {
     name: 'reserved env PORT',
     input: fn(BASE + '  pod:\n    env:\n      - name: PORT\n        value: "9000"\n'),
     stderr:
