@@ -120,6 +120,15 @@ describe('formatPath and formatValue', () => {
     expect(formatValue(3)).toBe('3');
     expect(formatValue({ a: 'b'.repeat(100) })).toHaveLength(80);
   });
+
+  it('mask credentials inside a shown block', () => {
+    expect(formatValue({ className: 'C', configs: { user: 'u', password: 'hunter2' } })).toBe(
+      '{"className":"C","configs":{"user":"u","password":"(hidden)"}}',
+    );
+    expect(formatValue([{ name: 'API_TOKEN', value: 's3cr3t' }])).toBe(
+      '[{"name":"API_TOKEN","value":"(hidden)"}]',
+    );
+  });
 });
 
 describe('canonicalObject and renderManifests', () => {
