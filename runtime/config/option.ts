@@ -11,6 +11,8 @@ export interface Option<T> {
   readonly kind: OptionKind;
   /** Long flag name without the leading dashes, kebab-case. */
   readonly flag: string;
+  /** Optional one-letter alias (`f` for `-f`), for flags users type often (kubectl style). */
+  readonly short?: string;
   readonly description: string;
   /**
    * Environment variable consulted when the flag is absent. `undefined` derives

@@ -31,7 +31,11 @@ interface RawValue {
 export function parseOptions<S extends OptionTable>(table: S, input: ParseOptionsInput): ParsedOptions<S> {
   const envPrefix = input.envPrefix ?? 'KNMESH_';
   const byFlag = new Map<string, [string, Option<unknown>]>();
-  for (const [key, opt] of Object.entries(table)) byFlag.set(opt.flag, [key, opt]);
+  const byShort = new Map<string, string>();
+  for (const [key, opt] of Object.entries(table)) {
+    byFlag.set(opt.flag, [key, opt]);
+    if (opt.short !== undefined) byShort.set(opt.short, opt.flag);
+  }
 
   const problems: string[] = [];
   const fromFlags = new Map<string, RawValue>();
@@ -49,14 +53,23 @@ export function parseOptions<S extends OptionTable>(table: S, input: ParseOption
       help = true;
       continue;
     }
+    let name: string;
+    let inline: string | undefined;
     if (!arg.startsWith('--') || arg === '-') {
-      if (arg.startsWith('-') && arg !== '-') problems.push(`unknown option ${arg}`);
-      else positionals.push(arg);
-      continue;
+      // `-f x` and `-f=x` stand for the long flag the table declares as `short: 'f'`.
+      const long = /^-[A-Za-z](=|$)/.test(arg) ? byShort.get(arg[1]!) : undefined;
+      if (long === undefined) {
+        if (arg.startsWith('-') && arg !== '-') problems.push(`unknown option ${arg}`);
+        else positionals.push(arg);
+        continue;
+      }
+      name = long;
+      inline = arg.length > 2 ? arg.slice(3) : undefined;
+    } else {
+      const eq = arg.indexOf('=');
+      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq === -1 ? undefined : arg.slice(eq + 1);
     }
-    const eq = arg.indexOf('=');
-    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    let inline: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
     let entry = byFlag.get(name);
     if (entry === undefined && name.startsWith('no-') && byFlag.get(name.slice(3))?.[1].kind === 'boolean') {
       entry = byFlag.get(name.slice(3));

@@ -5,7 +5,7 @@ export function renderOptionsHelp(table: OptionTable, envPrefix = 'KNMESH_'): st
   const rows = Object.values(table).map((opt) => {
     const value =
       opt.kind === 'boolean' ? '' : ` <${opt.placeholder ?? (opt.values ? opt.values.join('|') : opt.kind)}>`;
-    const left = `  --${opt.flag}${value}`;
+    const left = `  ${opt.short === undefined ? '' : `-${opt.short}, `}--${opt.flag}${value}`;
     const env = envNameOf(opt, envPrefix);
     const envs = [env, ...(opt.fallbackEnv ?? [])].filter((e) => e !== undefined);
     const extras: string[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { option } from '../../runtime/config/option.ts';
 import { optionsToEnv } from '../../runtime/config/options-to-env.ts';
 import { parseOptions } from '../../runtime/config/parse-options.ts';
+import { renderOptionsHelp } from '../../runtime/config/render-options-help.ts';
 import { UsageError } from '../../runtime/errors/usage-error.ts';
 
 const table = {
@@ -71,6 +72,29 @@ describe('parseOptions', () => {
       'invalid value for --guarantee "maybe": must be one of atleast_once, atmost_once',
       'invalid value for --auth-token (secret value not shown): too short',
     ]);
+  });
+
+  it('accepts one-letter aliases declared with short', () => {
+    const withShort = {
+      file: option.list({ flag: 'filename', short: 'f', env: null, description: 'files' }),
+      output: option.enumOf(['yaml', 'json'], {
+        flag: 'output',
+        short: 'o',
+        description: 'o',
+        default: 'yaml',
+      }),
+    };
+    const parsed = parseOptions(withShort, {
+      argv: ['-f', 'a.yaml', '-f=-', '--filename', 'c', '-o', 'json'],
+      env: {},
+    });
+    expect(parsed.config.file).toEqual(['a.yaml', '-', 'c']);
+    expect(parsed.config.output).toBe('json');
+    expect(() => parseOptions(withShort, { argv: ['-x'], env: {} })).toThrow('unknown option -x');
+    expect(() => parseOptions(withShort, { argv: ['-f'], env: {} })).toThrow(
+      'option --filename needs a value',
+    );
+    expect(renderOptionsHelp(withShort)).toContain('-f, --filename <list>');
   });
 
   it('rejects URLs with the wrong scheme', () => {

@@ -1,0 +1,70 @@
+import { containerSecurity } from './container-security.ts';
+import type { KubernetesObject, ObjectMeta } from './kubernetes-object.ts';
+
+export const BRIDGE_CONTAINER = 'bridge';
+
+export interface BridgeDeploymentPlan {
+  readonly metadata: ObjectMeta;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly replicas: number;
+  readonly image: string;
+  readonly env: readonly Record<string, unknown>[];
+  readonly envFrom: readonly Record<string, unknown>[];
+  readonly volumes: readonly Record<string, unknown>[];
+  readonly volumeMounts: readonly Record<string, unknown>[];
+  /** Port of the bridge's /healthz, /readyz and /metrics. */
+  readonly port: number;
+}
+
+/**
+ * The bridge Deployment (`knmesh bridge`). It starts with one replica so that the first bridge
+ * creates the subscription KEDA needs before it may scale to zero (ADR 0006). The bridge talks to
+ * Pulsar and the function only, so it gets no service account token.
+ */
+export function toBridgeDeployment(plan: BridgeDeploymentPlan): KubernetesObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: plan.metadata,
+    spec: {
+      replicas: plan.replicas,
+      selector: { matchLabels: plan.selector },
+      template: {
+        metadata: {
+          labels: plan.podLabels,
+          annotations: {
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(plan.port),
+            'prometheus.io/path': '/metrics',
+          },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: BRIDGE_CONTAINER,
+              image: plan.image,
+              args: ['bridge'],
+              env: plan.env,
+              envFrom: plan.envFrom,
+              ports: [{ name: 'http', containerPort: plan.port }],
+              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: 'http' },
+                periodSeconds: 10,
+                failureThreshold: 3,
+              },
+              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+              securityContext: containerSecurity(true),
+              ...(plan.volumeMounts.length > 0 ? { volumeMounts: plan.volumeMounts } : {}),
+            },
+          ],
+          ...(plan.volumes.length > 0 ? { volumes: plan.volumes } : {}),
+        },
+      },
+    },
+  };
+}
