@@ -16,10 +16,10 @@ export type { Logger } from '../observability/create-logger.ts';
 export type PulsarFunction<I = unknown, O = unknown> = (input: I, context: Context) => O | Promise<O>;
 
 /**
- * Knative Functions style: `export async function handle(context, event) { ... }`; `event` is the
- * CloudEvent, or the decoded body of a plain HTTP request.
+ * Knative Functions style: `export async function handle(context, event) { ... }`. `event` is the
+ * CloudEvent; a function that also takes plain HTTP requests (the decoded body) widens `E`.
  */
-export type KnativeHandler<O = unknown> = (
+export type KnativeHandler<O = unknown, E = CloudEvent<unknown>> = (
   context: Context,
-  event: CloudEvent<unknown> | unknown,
+  event: E,
 ) => O | Promise<O>;
