@@ -46,7 +46,7 @@ export const serveOptions = {
   }),
   timeoutMs: option.integer({
     flag: 'timeout-ms',
-    description: 'per-request time limit of the function',
+    description: 'time limit of one function invocation (each event of a batch on its own)',
     default: 30_000,
     min: 1,
   }),
