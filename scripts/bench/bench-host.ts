@@ -6,7 +6,7 @@
 //   npm run bench:host -- [--duration 10] [--warmup 3] [--rounds 3] [--connections 16] [--no-write]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -24,6 +24,13 @@ const WARMUP_S = flag('warmup', 3);
 const ROUNDS = Math.min(flag('rounds', 3), 10);
 const CONNECTIONS = Math.min(flag('connections', 16), 256);
 const WRITE = !args.includes('--no-write');
+// Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ) on every common platform.
+const CLOCK_TICKS = 100;
+const loadAverage = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const LOAD_AT_START = loadAverage();
 
 const BODY = JSON.stringify({ message: 'hello, knmesh', n: 42, tags: ['a', 'b', 'c'] });
 const HEADERS = {
@@ -50,6 +57,8 @@ interface Measurement {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** Server CPU time per request (user + system, from /proc), in µs; NaN where /proc is missing. */
+  readonly cpuUs: number;
 }
 
 const node = process.execPath;
@@ -107,12 +116,12 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so that no target always runs first (thermal, GC, neighbours).
       for (let i = 0; i < running.length; i++) {
-        const { target, url } = running[(i + round) % running.length]!;
-        await load(url, WARMUP_S);
-        const m = await load(url, DURATION_S);
+        const { target, url, child } = running[(i + round) % running.length]!;
+        await load(url, WARMUP_S, child.pid!);
+        const m = await load(url, DURATION_S, child.pid!);
         samples.get(target.name)!.push(m);
         console.log(
-          `round ${round + 1}/${ROUNDS} ${target.name.padEnd(16)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms${m.errors ? `  errors ${m.errors}` : ''}`,
+          `round ${round + 1}/${ROUNDS} ${target.name.padEnd(16)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  ${m.cpuUs.toFixed(1)} µs CPU/req${m.errors ? `  errors ${m.errors}` : ''}`,
         );
       }
     }
@@ -184,8 +193,19 @@ async function checkAnswer(name: string, url: string): Promise<void> {
   }
 }
 
-function load(url: string, seconds: number): Promise<Measurement> {
-  return new Promise((resolve, reject) => {
+/** CPU time (user + system) a process used so far, in ms; NaN when /proc is not there. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+  } catch {
+    return NaN;
+  }
+}
+
+async function load(url: string, seconds: number, pid: number): Promise<Measurement> {
+  const cpuBefore = cpuMs(pid);
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
     autocannon(
       {
         url,
@@ -196,17 +216,17 @@ function load(url: string, seconds: number): Promise<Measurement> {
         duration: seconds,
         timeout: 10,
       },
-      (error, result) => {
-        if (error) return reject(error instanceof Error ? error : new Error(String(error)));
-        resolve({
-          rps: result.requests.average,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          errors: result.errors + result.timeouts + result.non2xx,
-        });
-      },
+      (error, r) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(r)),
     );
   });
+  const cpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    cpuUs,
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -223,6 +243,7 @@ function report(targets: readonly Target[], samples: ReadonlyMap<string, Measure
       rps: median(s.map((m) => m.rps)),
       p50: median(s.map((m) => m.p50)),
       p99: median(s.map((m) => m.p99)),
+      cpuUs: median(s.map((m) => m.cpuUs)),
       errors: s.reduce((n, m) => n + m.errors, 0),
     };
   });
@@ -230,14 +251,19 @@ function report(targets: readonly Target[], samples: ReadonlyMap<string, Measure
   const vsFaas = knmesh.rps / faas.rps;
   const vsBare = knmesh.rps / bare.rps;
   const table = [
-    '| Host | req/s (median) | p50 ms | p99 ms | errors |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...summary.map((s) => `| ${s.target.name} | ${s.rps.toFixed(0)} | ${s.p50} | ${s.p99} | ${s.errors} |`),
+    '| Host | req/s (median) | p50 ms | p99 ms | server CPU µs/req | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...summary.map(
+      (s) =>
+        `| ${s.target.name} | ${s.rps.toFixed(0)} | ${s.p50} | ${s.p99} | ${s.cpuUs.toFixed(1)} | ${s.errors} |`,
+    ),
   ];
   const verdict = [
     `- knmesh serve / faas-js-runtime: **${vsFaas.toFixed(2)}×** req/s (target ≥ 1.5×) — ${vsFaas >= 1.5 ? 'met' : 'MISSED'}`,
     `- knmesh serve / bare express: **${vsBare.toFixed(2)}×** req/s (target ≥ 0.85×) — ${vsBare >= 0.85 ? 'met' : 'MISSED'}`,
     `- p99: knmesh ${knmesh.p99} ms, faas-js-runtime ${faas.p99} ms, bare express ${bare.p99} ms`,
+    `- server CPU per request (less sensitive to neighbours on a shared machine): knmesh uses ` +
+      `${(knmesh.cpuUs / faas.cpuUs).toFixed(2)}× faas-js-runtime's and ${(knmesh.cpuUs / bare.cpuUs).toFixed(2)}× bare express's`,
   ];
   console.log(['', ...table, '', ...verdict].join('\n'));
   if (!WRITE) return;
@@ -256,7 +282,8 @@ function report(targets: readonly Target[], samples: ReadonlyMap<string, Measure
     ...verdict,
     '',
     'knmesh serve does more per request than either anchor: it validates the event, reads the Pulsar',
-    'extensions, builds a context, answers with a new reply CloudEvent and updates five metrics.',
+    'extensions, builds a context, answers with a new reply CloudEvent and records request metrics.',
+    `Load average of the (shared) machine at start and end: ${LOAD_AT_START} / ${loadAverage()}.`,
     '',
   ].join('\n');
   const path = `${root}docs/benchmarks.md`;
