@@ -2,22 +2,6 @@ import { CloudEvent } from 'cloudevents';
 import { checkEventAttributes } from './check-event-attributes.ts';
 import { CloudEventsErrors } from './cloudevents-errors.ts';
 
-// The attributes the SDK's constructor always defines, in its order, so our instances have its shape.
-const SDK_FIELDS = [
-  'id',
-  'time',
-  'type',
-  'source',
-  'specversion',
-  'datacontenttype',
-  'subject',
-  'datacontentencoding',
-  'dataschema',
-  'data_base64',
-  'schemaurl',
-  'data',
-] as const;
-
 /**
  * Builds the SDK `CloudEvent` a function receives, after checking every attribute explicitly
  * (`checkEventAttributes`, which covers the SDK's JSON schema). Throws `KNMESH_CE_INVALID_EVENT`
@@ -39,7 +23,6 @@ export function toCloudEvent(
     });
   }
   const event = Object.create(CloudEvent.prototype) as Record<string, unknown>;
-  for (const name of SDK_FIELDS) event[name] = undefined;
   for (const name of Object.keys(attributes)) {
     const value = attributes[name];
     if (value !== undefined && value !== null) event[name] = value;

@@ -26,6 +26,8 @@ export function createHostApp(options: HostAppOptions): Express {
   app.set('etag', false);
   const draining = (): boolean => health.phase === 'draining' || health.phase === 'stopped';
 
+  // Events first: the hot route should not walk past the probe routes on every request.
+  app.post('/{*path}', events.handle);
   app.get('/health/liveness', (_req, res) => {
     writeJson(
       res,
@@ -45,7 +47,6 @@ export function createHostApp(options: HostAppOptions): Express {
         next,
       );
   });
-  app.post('/{*path}', events.handle);
   app.all('/{*path}', (req, res) => {
     req.resume();
     res.setHeader('allow', 'POST');

@@ -47,7 +47,7 @@ export function toOutputEvent(
         id: randomUUID(),
         source,
         type: OUTPUT_EVENT_TYPE,
-        time: new Date().toISOString(),
+        time: currentTimestamp(),
         datacontenttype: ArrayBuffer.isView(value)
           ? MEDIA_TYPE_OCTET_STREAM
           : typeof value === 'string'
@@ -59,4 +59,17 @@ export function toOutputEvent(
   if (extensions.key !== undefined) event[KnmeshExtensions.partitionKey] = extensions.key;
   if (extensions.properties !== undefined) event[KnmeshExtensions.knmeshProperties] = extensions.properties;
   return event as unknown as CloudEventV1<unknown>;
+}
+
+let lastMillis = 0;
+let lastTimestamp = '';
+
+/** `new Date().toISOString()`, formatted once per millisecond: replies at high rates share it. */
+function currentTimestamp(): string {
+  const now = Date.now();
+  if (now !== lastMillis) {
+    lastMillis = now;
+    lastTimestamp = new Date(now).toISOString();
+  }
+  return lastTimestamp;
 }
