@@ -125,7 +125,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    report(targets, samples);
+    await report(targets, samples);
   } finally {
     for (const { child } of running) child.kill('SIGTERM');
   }
@@ -235,7 +235,10 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function report(targets: readonly Target[], samples: ReadonlyMap<string, Measurement[]>): void {
+async function report(
+  targets: readonly Target[],
+  samples: ReadonlyMap<string, Measurement[]>,
+): Promise<void> {
   const summary = targets.map((t) => {
     const s = samples.get(t.name)!;
     return {
@@ -283,6 +286,8 @@ function report(targets: readonly Target[], samples: ReadonlyMap<string, Measure
     '',
     'knmesh serve does more per request than either anchor: it validates the event, reads the Pulsar',
     'extensions, builds a context, answers with a new reply CloudEvent and records request metrics.',
+    'autocannon reports latency in whole milliseconds. Throughput on this shared 2-core machine moves',
+    'with the neighbours’ load; the CPU time per request moves much less.',
     `Load average of the (shared) machine at start and end: ${LOAD_AT_START} / ${loadAverage()}.`,
     '',
   ].join('\n');
@@ -291,7 +296,12 @@ function report(targets: readonly Target[], samples: ReadonlyMap<string, Measure
   const start = doc.indexOf('## Function host');
   const end = doc.indexOf('\n## ', start + 1);
   if (start === -1 || end === -1) throw new Error('docs/benchmarks.md has no "## Function host" section');
-  writeFileSync(path, doc.slice(0, start) + section + doc.slice(end + 1));
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(
+    path,
+    await prettier.format(doc.slice(0, start) + section + doc.slice(end + 1), { ...options, filepath: path }),
+  );
   console.log(`\nwrote the "Function host" section of docs/benchmarks.md`);
 }
 
