@@ -64,6 +64,14 @@ export class EventRequestHandler {
     let mode: RequestMode = 'unknown';
     let status: number;
     const invoker = this.#invoker;
+    if (isReservedPath(req.url)) {
+      req.resume();
+      metrics.requests.inc({
+        mode,
+        status: this.#fail(res, HostErrors.methodNotAllowed.create('probe and metrics routes take GET')),
+      });
+      return;
+    }
     if (!health.ready || invoker === undefined) {
       req.resume(); // discard the body; the connection stays usable
       const error = health.phase === 'starting' ? HostErrors.notReady : HostErrors.shuttingDown;
@@ -239,4 +247,11 @@ export class EventRequestHandler {
     this.#options.logger.error({ err: error }, 'unexpected failure while serving a request');
     return HostErrors.internal.create('unexpected failure of the function host');
   }
+}
+
+/** The probe and metrics routes never invoke the function, whatever the method. */
+function isReservedPath(url: string | undefined): boolean {
+  return (
+    url !== undefined && (url.startsWith('/health/') || url === '/metrics' || url.startsWith('/metrics?'))
+  );
 }
