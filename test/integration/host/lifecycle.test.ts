@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBatchResults } from '../../../runtime/cloudevents/batch-results.ts';
 import { GateServer } from './gate-server.ts';
 import { CE_HEADERS, get, json, post } from './http-kit.ts';
 import { eventually, fixture, ServeProcess, stopAllServeProcesses } from './serve-process.ts';
@@ -122,6 +123,35 @@ describe('knmesh serve: start-up and graceful shutdown', () => {
     expect(await serve.exited).toBe(0);
     expect(await readFile(marker, 'utf8')).toBe('shutdown ran');
     expect(serve.logs.find((r) => r.msg === 'stopped')).toMatchObject({ drained: false, abandoned: 2 });
+  });
+
+  it('answers every event of a batch caught by the end of the grace period with a retryable 503 result', async () => {
+    gate = await GateServer.start();
+    const serve = await ServeProcess.start([fixture('lifecycle.ts'), '--grace-period-ms', '300']);
+    const events = [1, 2, 3].map((n) => ({
+      specversion: '1.0',
+      id: `b${n}`,
+      source: '/t',
+      type: 't',
+      data: { gate: gate.url, n },
+    }));
+    const pending = post(
+      serve.url,
+      { 'content-type': 'application/cloudevents-batch+json' },
+      JSON.stringify(events),
+    );
+    await eventually(() => gate.arrivals === 1, 'the first event of the batch waiting on the gate');
+    serve.signal('SIGTERM');
+    const answer = await pending;
+    expect(answer.status).toBe(200);
+    const results = decodeBatchResults(answer.text, ['b1', 'b2', 'b3']);
+    expect(results.map((r) => [r.id, r.status, r.error?.code])).toEqual([
+      ['b1', 503, 'KNMESH_HOST_SHUTTING_DOWN'],
+      ['b2', 503, 'KNMESH_HOST_SHUTTING_DOWN'],
+      ['b3', 503, 'KNMESH_HOST_SHUTTING_DOWN'],
+    ]);
+    expect(gate.arrivals).toBe(1); // the rest of the batch was not started
+    expect(await serve.exited).toBe(0);
   });
 
   it('stops at once on SIGTERM while still starting, without ever turning ready', async () => {

@@ -31,6 +31,7 @@ export class ServeProcess {
   readonly exited: Promise<number | null>;
   readonly #child: ChildProcessByStdio<null, Readable, Readable>;
   readonly #waiters = new Set<() => void>();
+  #closed = false;
 
   private constructor(args: readonly string[], env: Readonly<Record<string, string>>) {
     this.#child = spawn(
@@ -48,7 +49,8 @@ export class ServeProcess {
       ],
       { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': it comes after stdout and stderr are drained, so no log line is missed.
+    this.exited = new Promise((resolve) => this.#child.once('close', (code) => resolve(code)));
     this.#child.stderr.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
       this.#wake();
@@ -65,6 +67,7 @@ export class ServeProcess {
       this.#wake();
     });
     void this.exited.then(() => {
+      this.#closed = true;
       running.delete(this);
       this.#wake();
     });
@@ -99,7 +102,7 @@ export class ServeProcess {
     for (;;) {
       const found = this.logs.find(predicate);
       if (found !== undefined) return found;
-      if (this.#child.exitCode !== null) throw new Error(`process exited (${this.#child.exitCode}) first`);
+      if (this.#closed) throw new Error(`process exited (${this.#child.exitCode}) first`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for a log line`);
       await new Promise<void>((resolve) => {
