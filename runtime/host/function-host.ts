@@ -189,7 +189,9 @@ export class FunctionHost {
       this.#events.abort();
       await this.#inFlight.idle(AbortSignal.timeout(1000));
     }
-    // Responses are out: whatever connection is left (an idle keep-alive, a slow client) goes now.
+    // Answers sent while draining carry `Connection: close`, so their sockets end once flushed; a
+    // client still reading one gets until the deadline (at least a second), then it is cut.
+    await withinMs(closed, Math.max(1000, deadline - Date.now()));
     this.#server.closeAllConnections();
     await closed;
 
@@ -227,4 +229,16 @@ async function runShutdownHook(shutdown: () => unknown, limitMs: number, logger:
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Waits for `promise`, but no longer than `ms`; never keeps the process alive on its own. */
+function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
