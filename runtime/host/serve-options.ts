@@ -1,7 +1,7 @@
 import { option } from '../config/option.ts';
 
 /**
- * `knmesh serve <function-file>` options. `PORT` is the variable Knative sets; `FUNC_CONFIG` is
+ * `knmesh serve <function-file-or-url>` options. `PORT` is the variable Knative sets; `FUNC_CONFIG` is
  * where the translator puts Function Mesh's `funcConfig` (JSON).
  */
 export const serveOptions = {
@@ -24,6 +24,7 @@ export const serveOptions = {
     env: 'FUNC_CONFIG',
     description: 'user configuration as a JSON object (context.userConfig)',
     placeholder: 'json',
+    check: (v) => (isJsonObject(v) ? undefined : 'must be a JSON object'),
   }),
   tenant: option.string({ flag: 'tenant', description: 'Pulsar tenant of the function', default: 'public' }),
   namespace: option.string({
@@ -45,13 +46,26 @@ export const serveOptions = {
   }),
   timeoutMs: option.integer({
     flag: 'timeout-ms',
-    description: 'per-request time limit of the function',
+    description: 'time limit of one function invocation (each event of a batch on its own)',
     default: 30_000,
+    min: 1,
+  }),
+  signature: option.enumOf(['auto', 'pulsar', 'knative'], {
+    flag: 'signature',
+    description:
+      'which export to call: pulsar = default export (input, context), knative = handle(context, event); ' +
+      'auto picks the one present and refuses a module that has both',
+    default: 'auto',
+  }),
+  startTimeoutMs: option.integer({
+    flag: 'start-timeout-ms',
+    description: 'time limit for downloading and loading the function and running its init()',
+    default: 60_000,
     min: 1,
   }),
   gracePeriodMs: option.integer({
     flag: 'grace-period-ms',
-    description: 'time to finish in-flight requests on SIGTERM',
+    description: 'time from SIGTERM to exit: in-flight requests finish, then shutdown() runs',
     default: 25_000,
     min: 0,
   }),
@@ -61,3 +75,12 @@ export const serveOptions = {
     default: 'info',
   }),
 };
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}

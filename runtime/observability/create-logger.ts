@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /** The logging surface components depend on; pino's logger satisfies it, tests can pass a silent one. */
 export type Logger = Pick<
@@ -11,7 +11,7 @@ export interface LoggerOptions {
   /** Fields on every line, e.g. `{ component: 'bridge', function: 'public/default/fn' }`. */
   readonly base?: Record<string, unknown>;
   /** Where lines go; stdout (JSON lines, as Kubernetes expects) by default. */
-  readonly destination?: NodeJS.WritableStream;
+  readonly destination?: DestinationStream;
 }
 
 // Secret-bearing fields are censored wherever they appear in a log record.
