@@ -1359,7 +1359,7 @@ export const fieldTable: readonly FieldEntry[] = [
     kinds: CONSUMERS,
     type: 'object',
     treatment: 'mapped',
-    note: 'livenessProbe of the function container when periodSeconds > 0 (knmesh serve: GET /healthz; an image: TCP on its port); timeoutSeconds = periodSeconds, as in Function Mesh',
+    note: 'livenessProbe of the function container when periodSeconds > 0 (knmesh serve: GET /health/liveness; an image: TCP on its port); timeoutSeconds = periodSeconds, as in Function Mesh',
   },
   {
     path: 'spec.pod.liveness',

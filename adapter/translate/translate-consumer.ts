@@ -26,6 +26,7 @@ import { toDnsLabel } from './to-dns-label.ts';
 import { toScaledObject } from './to-scaled-object.ts';
 import { toTriggerAuthentication } from './to-trigger-authentication.ts';
 import type { TranslateOptions } from './translate-options.ts';
+import { HOST_ROUTES } from '../../runtime/host/host-routes.ts';
 
 /** Port the function container serves on; Knative passes it to the process as $PORT. */
 export const FUNCTION_PORT = 8080;
@@ -398,13 +399,13 @@ function functionService(
   const probes: Record<string, unknown> = {};
   if (runtime.knmeshServe) {
     // No period: Knative then probes aggressively during start-up, which keeps cold starts short.
-    probes['readinessProbe'] = { httpGet: { path: '/readyz', port: FUNCTION_PORT } };
+    probes['readinessProbe'] = { httpGet: { path: HOST_ROUTES.readiness, port: FUNCTION_PORT } };
   }
   const liveness = pod.liveness;
   if (liveness?.periodSeconds !== undefined && liveness.periodSeconds > 0) {
     probes['livenessProbe'] = {
       ...(runtime.knmeshServe
-        ? { httpGet: { path: '/healthz', port: FUNCTION_PORT } }
+        ? { httpGet: { path: HOST_ROUTES.liveness, port: FUNCTION_PORT } }
         : { tcpSocket: { port: FUNCTION_PORT } }),
       periodSeconds: liveness.periodSeconds,
       timeoutSeconds: liveness.periodSeconds,

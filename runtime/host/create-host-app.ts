@@ -5,6 +5,7 @@ import type { Logger } from '../observability/create-logger.ts';
 import type { HealthState } from '../observability/health-state.ts';
 import type { EventRequestHandler } from './event-request-handler.ts';
 import { HostErrors } from './host-errors.ts';
+import { HOST_ROUTES } from './host-routes.ts';
 import { writeError, writeJson, writeResponse } from './write-response.ts';
 
 export interface HostAppOptions {
@@ -28,7 +29,7 @@ export function createHostApp(options: HostAppOptions): Express {
 
   // Events first: the hot route should not walk past the probe routes on every request.
   app.post('/{*path}', events.handle);
-  app.get('/health/liveness', (_req, res) => {
+  app.get(HOST_ROUTES.liveness, (_req, res) => {
     writeJson(
       res,
       health.live ? 200 : 503,
@@ -36,10 +37,10 @@ export function createHostApp(options: HostAppOptions): Express {
       { close: draining() },
     );
   });
-  app.get('/health/readiness', (_req, res) => {
+  app.get(HOST_ROUTES.readiness, (_req, res) => {
     writeJson(res, health.ready ? 200 : 503, { status: health.phase }, { close: draining() });
   });
-  app.get('/metrics', (_req, res, next) => {
+  app.get(HOST_ROUTES.metrics, (_req, res, next) => {
     registry
       .metrics()
       .then(
