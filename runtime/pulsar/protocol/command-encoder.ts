@@ -184,12 +184,19 @@ export class CommandEncoder {
     return this.end(s);
   }
 
-  ack(consumerId: number, ackType: AckType, ids: readonly MessageIdData[], requestId?: number): Buffer {
+  ack(
+    consumerId: number,
+    ackType: AckType,
+    ids: readonly MessageIdData[],
+    requestId?: number,
+    validationError?: number,
+  ): Buffer {
     const w = this.w;
     const s = this.begin(CommandType.ACK);
     w.fieldVarint(1, consumerId);
     w.fieldVarint(2, ackType);
     for (const id of ids) writeMessageIdData(w, 3, id);
+    if (validationError !== undefined) w.fieldVarint(4, validationError);
     if (requestId !== undefined) w.fieldVarint(8, requestId);
     return this.end(s);
   }

@@ -56,5 +56,8 @@ export function readMessageIdData(r: ProtobufReader): MessageIdData {
         r.skip();
     }
   }
+  // The broker answers a de-duplicated send with ledger and entry -1 (as uint64).
+  if (ledgerId >= 2 ** 63) ledgerId = -1;
+  if (entryId >= 2 ** 63) entryId = -1;
   return { ledgerId, entryId, partition, batchIndex, ackSet, batchSize };
 }
