@@ -131,7 +131,8 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
         requestId,
         `lookup of ${topic}`,
       );
-      if (answer.type === CommandType.ERROR) throw serverError(answer.error, answer.message, `lookup of ${topic}`);
+      if (answer.type === CommandType.ERROR)
+        throw serverError(answer.error, answer.message, `lookup of ${topic}`);
       if (answer.type !== CommandType.LOOKUP_RESPONSE) {
         throw PulsarErrors.protocolError.create(`unexpected answer ${answer.type} to LOOKUP`);
       }
@@ -148,7 +149,9 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       if (answer.response === 1) return connection; // Connect
       authoritative = answer.authoritative;
     }
-    throw PulsarErrors.lookupFailed.create(`lookup of ${topic} was redirected more than ${MAX_LOOKUP_REDIRECTS} times`);
+    throw PulsarErrors.lookupFailed.create(
+      `lookup of ${topic} was redirected more than ${MAX_LOOKUP_REDIRECTS} times`,
+    );
   }
 
   /** Number of partitions of a topic; 0 for a non-partitioned topic. */
@@ -162,11 +165,13 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       requestId,
       `partition metadata of ${name}`,
     );
-    if (answer.type === CommandType.ERROR) throw serverError(answer.error, answer.message, `metadata of ${name}`);
+    if (answer.type === CommandType.ERROR)
+      throw serverError(answer.error, answer.message, `metadata of ${name}`);
     if (answer.type !== CommandType.PARTITIONED_METADATA_RESPONSE) {
       throw PulsarErrors.protocolError.create(`unexpected answer ${answer.type} to PARTITIONED_METADATA`);
     }
-    if (answer.failed) throw serverError(answer.error ?? 0, answer.message ?? 'failed', `metadata of ${name}`);
+    if (answer.failed)
+      throw serverError(answer.error ?? 0, answer.message ?? 'failed', `metadata of ${name}`);
     return answer.partitions;
   }
 
@@ -180,7 +185,8 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       requestId,
       `topics of ${namespace}`,
     );
-    if (answer.type === CommandType.ERROR) throw serverError(answer.error, answer.message, `topics of ${namespace}`);
+    if (answer.type === CommandType.ERROR)
+      throw serverError(answer.error, answer.message, `topics of ${namespace}`);
     if (answer.type !== CommandType.GET_TOPICS_OF_NAMESPACE_RESPONSE) {
       throw PulsarErrors.protocolError.create(`unexpected answer ${answer.type} to GET_TOPICS_OF_NAMESPACE`);
     }
@@ -196,9 +202,11 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       throw PulsarErrors.invalidConfiguration.create(`unknown compression ${String(options.compression)}`);
     }
     const maxPending = options.maxPendingMessages ?? 1000;
-    if (!(maxPending >= 1)) throw PulsarErrors.invalidConfiguration.create('maxPendingMessages must be at least 1');
+    if (!(maxPending >= 1))
+      throw PulsarErrors.invalidConfiguration.create('maxPendingMessages must be at least 1');
     const partitions = await this.partitionCount(topic);
-    const names = partitions === 0 ? [topic] : Array.from({ length: partitions }, (_, i) => partitionName(topic, i));
+    const names =
+      partitions === 0 ? [topic] : Array.from({ length: partitions }, (_, i) => partitionName(topic, i));
     const parts = names.map(
       (name, i) =>
         new PartitionProducer(this, {
@@ -229,7 +237,9 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     return producer;
   }
 
-  private async startAll(parts: readonly { start(): Promise<void>; close(): Promise<void> }[]): Promise<void> {
+  private async startAll(
+    parts: readonly { start(): Promise<void>; close(): Promise<void> }[],
+  ): Promise<void> {
     const results = await Promise.allSettled(parts.map((p) => p.start()));
     const failure = results.find((r) => r.status === 'rejected');
     if (failure !== undefined) {
@@ -249,17 +259,23 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
 
   async subscribe(options: ConsumerOptions): Promise<Consumer> {
     this.ensureOpen();
-    const given = [options.topic !== undefined, options.topics !== undefined, options.topicsPattern !== undefined];
+    const given = [
+      options.topic !== undefined,
+      options.topics !== undefined,
+      options.topicsPattern !== undefined,
+    ];
     if (given.filter(Boolean).length !== 1) {
       throw PulsarErrors.invalidConfiguration.create('give exactly one of topic, topics or topicsPattern');
     }
-    if (!options.subscription) throw PulsarErrors.invalidConfiguration.create('a subscription name is needed');
+    if (!options.subscription)
+      throw PulsarErrors.invalidConfiguration.create('a subscription name is needed');
     const subType = SUB_TYPES[(options.type ?? 'Exclusive').toLowerCase()];
     if (subType === undefined) {
       throw PulsarErrors.invalidConfiguration.create(`unknown subscription type ${String(options.type)}`);
     }
     const receiverQueueSize = options.receiverQueueSize ?? 1000;
-    if (!(receiverQueueSize >= 1)) throw PulsarErrors.invalidConfiguration.create('receiverQueueSize must be at least 1');
+    if (!(receiverQueueSize >= 1))
+      throw PulsarErrors.invalidConfiguration.create('receiverQueueSize must be at least 1');
     const policy = options.deadLetterPolicy;
     if (policy !== undefined && !(policy.maxRedeliverCount >= 0)) {
       throw PulsarErrors.invalidConfiguration.create('deadLetterPolicy.maxRedeliverCount must be 0 or more');
@@ -300,7 +316,8 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     let parts: TopicConsumer[];
     let pattern: RegExp | undefined;
     if (options.topicsPattern !== undefined) {
-      pattern = typeof options.topicsPattern === 'string' ? new RegExp(options.topicsPattern) : options.topicsPattern;
+      pattern =
+        typeof options.topicsPattern === 'string' ? new RegExp(options.topicsPattern) : options.topicsPattern;
       parts = (await this.matchingTopics(pattern)).map(
         ({ topic, partition }) => new TopicConsumer(this, consumer, { ...base, topic, partition }),
       );
@@ -310,7 +327,8 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     }
     for (const part of parts) consumer.addPart(part);
     await this.startAll(parts);
-    if (pattern !== undefined) this.watchPattern(consumer, pattern, base, options.patternDiscoveryIntervalMs ?? 60_000);
+    if (pattern !== undefined)
+      this.watchPattern(consumer, pattern, base, options.patternDiscoveryIntervalMs ?? 60_000);
     this.track(consumer);
     return consumer;
   }
@@ -400,7 +418,10 @@ export function parseServiceUrl(serviceUrl: string): { tls: boolean; addresses: 
   }
   const tls = match[1] === 'pulsar+ssl';
   const addresses = match[2]!.split(',').map((hostPort) => {
-    const withPort = /:\d+$/.test(hostPort) && !/^\[[^\]]*\]$/.test(hostPort) ? hostPort : `${hostPort}:${tls ? 6651 : 6650}`;
+    const withPort =
+      /:\d+$/.test(hostPort) && !/^\[[^\]]*\]$/.test(hostPort)
+        ? hostPort
+        : `${hostPort}:${tls ? 6651 : 6650}`;
     return withPort;
   });
   return { tls, addresses };

@@ -40,7 +40,8 @@ export function parseTopicName(topic: string): TopicName {
   if (parts.length !== 3 && parts.length !== 4) invalid('expected tenant/namespace/topic');
   const localName = parts[parts.length - 1]!;
   const nsParts = parts.slice(0, -1);
-  for (const part of nsParts) if (!NAME_PART.test(part)) invalid(`"${part}" is not a valid tenant or namespace`);
+  for (const part of nsParts)
+    if (!NAME_PART.test(part)) invalid(`"${part}" is not a valid tenant or namespace`);
   if (localName.length === 0) invalid('empty local name');
   if (/[\s]/.test(localName)) invalid('white space in the local name');
   const match = PARTITION.exec(localName);

@@ -43,7 +43,9 @@ export function authenticationFromOptions(settings: AuthenticationSettings): Aut
 function fromTokenParams(params: string): Authentication {
   if (params.startsWith('token:')) return tokenAuthentication({ token: params.slice('token:'.length) });
   if (params.startsWith('file:')) {
-    return tokenAuthentication({ tokenFile: params.startsWith('file://') ? fileURLToPath(params) : params.slice(5) });
+    return tokenAuthentication({
+      tokenFile: params.startsWith('file://') ? fileURLToPath(params) : params.slice(5),
+    });
   }
   if (params.startsWith('{')) {
     let parsed: unknown;

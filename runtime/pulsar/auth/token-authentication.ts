@@ -26,7 +26,8 @@ export function tokenAuthentication(source: TokenSource): Authentication {
       }
     }
     token = token.trim();
-    if (token.length === 0) throw PulsarErrors.authenticationFailed.create('the authentication token is empty');
+    if (token.length === 0)
+      throw PulsarErrors.authenticationFailed.create('the authentication token is empty');
     return token;
   };
   return {

@@ -93,7 +93,9 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
       : netConnect({ host, port: Number(portText) });
     this.socket = socket;
     socket.setNoDelay(true);
-    const decoder = new FrameDecoder(DEFAULT_MAX_MESSAGE_SIZE + FRAME_OVERHEAD, (frame) => this.onFrame(frame));
+    const decoder = new FrameDecoder(DEFAULT_MAX_MESSAGE_SIZE + FRAME_OVERHEAD, (frame) =>
+      this.onFrame(frame),
+    );
     socket.on('data', (chunk: Buffer) => {
       this.receivedSinceCheck = true;
       try {
@@ -111,7 +113,9 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
     });
     const timer = timers.setTimeout(() => {
       this.destroy(
-        PulsarErrors.timeout.create(`connecting to ${physicalAddress} took longer than ${connectionTimeoutMs} ms`),
+        PulsarErrors.timeout.create(
+          `connecting to ${physicalAddress} took longer than ${connectionTimeoutMs} ms`,
+        ),
       );
     }, connectionTimeoutMs);
     const ready = this.options.useTls ? 'secureConnect' : 'connect';
@@ -251,7 +255,11 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
       case CommandType.ERROR:
         if (this.handshake !== undefined) {
           // An ERROR before CONNECTED is the handshake's answer (e.g. authentication refused).
-          const error = serverError(command.error, command.message, `connecting to ${this.options.physicalAddress}`);
+          const error = serverError(
+            command.error,
+            command.message,
+            `connecting to ${this.options.physicalAddress}`,
+          );
           this.destroy(command.error === 3 ? PulsarErrors.authenticationFailed.create(error.message) : error);
           return;
         }
@@ -307,7 +315,9 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
     this.options.timers.clearTimeout(this.keepAliveTimer);
     this.socket?.destroy();
     const failure =
-      error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('KNMESH')
+      error instanceof Error &&
+      'code' in error &&
+      String((error as { code: unknown }).code).startsWith('KNMESH')
         ? error
         : PulsarErrors.connectionFailed.create(
             `connection to ${this.options.physicalAddress} ${error ? `failed: ${error.message}` : 'closed'}`,

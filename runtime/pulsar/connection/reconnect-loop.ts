@@ -46,7 +46,8 @@ export class ReconnectLoop {
         return;
       } catch (error) {
         const retriable =
-          !(error instanceof KnmeshError) || (error.retryable && !(this.options.fatalAtStart?.(error) ?? false));
+          !(error instanceof KnmeshError) ||
+          (error.retryable && !(this.options.fatalAtStart?.(error) ?? false));
         const delay = this.backoff.next();
         if (!retriable || this.options.timers.now() + delay > deadline) throw error;
         this.options.logger.info(

@@ -33,7 +33,10 @@ export interface ConsumerDependencies {
  * resubscribed for good.
  */
 export class Consumer
-  extends EventEmitter<{ activeChange: [topic: string, active: boolean]; failed: [topic: string, error: KnmeshError] }>
+  extends EventEmitter<{
+    activeChange: [topic: string, active: boolean];
+    failed: [topic: string, error: KnmeshError];
+  }>
   implements ConsumerSink
 {
   readonly subscription: string;

@@ -42,7 +42,9 @@ export interface ConsumerSink {
   failed(topic: string, error: KnmeshError): void;
 }
 
-const EMPTY_PROPERTIES: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+const EMPTY_PROPERTIES: Readonly<Record<string, string>> = Object.freeze(
+  Object.create(null) as Record<string, string>,
+);
 const ValidationError = { DecompressionError: 1, ChecksumMismatch: 2, BatchDeSerializeError: 3 } as const;
 
 /**
@@ -325,11 +327,14 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
 
   ackCumulative(message: Message): void {
     if (this.shared) {
-      throw PulsarErrors.invalidConfiguration.create('cumulative acknowledgement is not allowed on Shared or Key_Shared subscriptions');
+      throw PulsarErrors.invalidConfiguration.create(
+        'cumulative acknowledgement is not allowed on Shared or Key_Shared subscriptions',
+      );
     }
     const id = message.messageId;
     if (this.unacked.size > 0) {
-      for (const [key, entry] of this.unacked) if (entry.message.messageId.compareTo(id) <= 0) this.unacked.delete(key);
+      for (const [key, entry] of this.unacked)
+        if (entry.message.messageId.compareTo(id) <= 0) this.unacked.delete(key);
     }
     const batch = message.receipt.batch;
     let target: MessageIdData | undefined = id.toData();
@@ -384,7 +389,11 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     if (this.batchIndexAcks.size > 0) {
       const ids: MessageIdData[] = [];
       for (const { id, batch } of this.batchIndexAcks.values()) {
-        ids.push({ ...id.toData(), ackSet: ackSetOf((i) => !batch.isAcked(i), batch.size), batchSize: batch.size });
+        ids.push({
+          ...id.toData(),
+          ackSet: ackSetOf((i) => !batch.isAcked(i), batch.size),
+          batchSize: batch.size,
+        });
       }
       this.batchIndexAcks.clear();
       connection.write(connection.encoder.ack(this.consumerId, AckType.Individual, ids));
@@ -476,7 +485,8 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   private shutdown(): void {
     this.state = 'closed';
     this.loop.stop();
-    for (const timer of [this.ackTimer, this.nackTimer, this.ackTimeoutTimer]) this.client.timers.clearTimeout(timer);
+    for (const timer of [this.ackTimer, this.nackTimer, this.ackTimeoutTimer])
+      this.client.timers.clearTimeout(timer);
     this.ackTimer = this.nackTimer = this.ackTimeoutTimer = undefined;
     this.client.detach(this);
   }
@@ -506,7 +516,9 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   async unsubscribe(): Promise<void> {
     const connection = this.connection;
     if (this.state !== 'ready' || connection === undefined) {
-      throw PulsarErrors.connectionFailed.create(`cannot unsubscribe from ${this.settings.topic}: not connected`);
+      throw PulsarErrors.connectionFailed.create(
+        `cannot unsubscribe from ${this.settings.topic}: not connected`,
+      );
     }
     this.flushAcks();
     const requestId = connection.newRequestId();

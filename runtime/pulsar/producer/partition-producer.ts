@@ -186,7 +186,9 @@ export class PartitionProducer implements ProducerHandler {
 
   send(message: ProducerMessage): Promise<MessageId> {
     if (this.state === 'closed' || this.state === 'closing') {
-      return Promise.reject(this.failure ?? PulsarErrors.producerClosed.create(`producer on ${this.settings.topic} is closed`));
+      return Promise.reject(
+        this.failure ?? PulsarErrors.producerClosed.create(`producer on ${this.settings.topic} is closed`),
+      );
     }
     const maxSize = this.connection?.maxMessageSize ?? 5 * 1024 * 1024;
     if (message.payload.length > maxSize) {
@@ -204,7 +206,9 @@ export class PartitionProducer implements ProducerHandler {
     return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => {
       if (this.state === 'closed') {
         this.pendingCount--;
-        throw this.failure ?? PulsarErrors.producerClosed.create(`producer on ${this.settings.topic} is closed`);
+        throw (
+          this.failure ?? PulsarErrors.producerClosed.create(`producer on ${this.settings.topic} is closed`)
+        );
       }
       return this.enqueue(message);
     });
@@ -230,10 +234,16 @@ export class PartitionProducer implements ProducerHandler {
       }
       this.batch.push(pending);
       this.batchBytes += message.payload.length;
-      if (this.batch.length >= this.settings.batchMaxMessages || this.batchBytes >= this.settings.batchMaxBytes) {
+      if (
+        this.batch.length >= this.settings.batchMaxMessages ||
+        this.batchBytes >= this.settings.batchMaxBytes
+      ) {
         this.flushBatch();
       } else if (this.batch.length === 1) {
-        this.batchTimer = this.client.timers.setTimeout(() => this.flushBatch(), this.settings.batchMaxDelayMs);
+        this.batchTimer = this.client.timers.setTimeout(
+          () => this.flushBatch(),
+          this.settings.batchMaxDelayMs,
+        );
       }
     });
   }
@@ -339,7 +349,12 @@ export class PartitionProducer implements ProducerHandler {
     const raw = w.buf.subarray(0, w.pos);
     const payload = this.settings.compression === CompressionType.NONE ? w.copy() : this.compress(m, raw);
     const head = this.encoder.send(
-      { producerId: this.producerId, sequenceId: lowest, highestSequenceId: highest, numMessages: messages.length },
+      {
+        producerId: this.producerId,
+        sequenceId: lowest,
+        highestSequenceId: highest,
+        numMessages: messages.length,
+      },
       m,
       payload,
     );
@@ -490,7 +505,8 @@ export class PartitionProducer implements ProducerHandler {
     if (this.state === 'closed' || this.state === 'closing') return;
     const flushing = this.flush();
     this.state = 'closing';
-    const limit = this.settings.sendTimeoutMs > 0 ? this.settings.sendTimeoutMs : this.client.operationTimeoutMs;
+    const limit =
+      this.settings.sendTimeoutMs > 0 ? this.settings.sendTimeoutMs : this.client.operationTimeoutMs;
     let timer: unknown;
     await Promise.race([
       flushing,

@@ -47,7 +47,9 @@ export class Producer {
 
   /** Number of partitions (0 for a plain topic). */
   get numPartitions(): number {
-    return this.partitions.length === 1 && this.partitions[0]!.settings.partition < 0 ? 0 : this.partitions.length;
+    return this.partitions.length === 1 && this.partitions[0]!.settings.partition < 0
+      ? 0
+      : this.partitions.length;
   }
 
   get producerName(): string {
