@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarAdmin } from '../../../runtime/pulsar/admin/pulsar-admin.ts';
-import type { Consumer } from '../../../runtime/pulsar/consumer/consumer.ts';
-import type { Message } from '../../../runtime/pulsar/consumer/message.ts';
 import { javaStringHash } from '../../../runtime/pulsar/hashing/java-string-hash.ts';
 import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
 import { PulsarErrors } from '../../../runtime/pulsar/pulsar-errors.ts';
+import { receiveN } from '../support/receive-n.ts';
 import { testBroker, uniqueTopic } from '../support/test-broker.ts';
 
 let client: PulsarClient;
@@ -18,17 +17,6 @@ beforeAll(() => {
 afterAll(async () => {
   await client.close();
 });
-
-/** Receives exactly `n` messages, failing after a generous time instead of hanging. */
-async function receiveN(consumer: Consumer, n: number, timeoutMs = 60_000): Promise<Message[]> {
-  const out: Message[] = [];
-  const until = Date.now() + timeoutMs;
-  while (out.length < n && Date.now() < until) {
-    const message = await consumer.tryReceive(Math.max(1, until - Date.now()));
-    if (message !== undefined) out.push(message);
-  }
-  return out;
-}
 
 describe('producing and consuming through the binary protocol', () => {
   it('round-trips payload, key, ordering key, properties, event time, sequence id and publish time', async () => {
