@@ -32,7 +32,11 @@ export function decompressPayload(type: CompressionType, data: Buffer, uncompres
     case CompressionType.LZ4:
       return lz4Decompress(data, uncompressedSize);
     case CompressionType.ZLIB:
-      out = inflateSync(data, { maxOutputLength: Math.max(1, uncompressedSize) });
+      // The Java codec ends its stream with a sync flush, not a final block: accept that.
+      out = inflateSync(data, {
+        maxOutputLength: Math.max(1, uncompressedSize),
+        finishFlush: constants.Z_SYNC_FLUSH,
+      });
       break;
     case CompressionType.ZSTD:
       out = zstdDecompressSync(data, { maxOutputLength: Math.max(1, uncompressedSize) });

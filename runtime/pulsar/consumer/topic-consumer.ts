@@ -258,17 +258,22 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     for (const message of messages) this.sink.deliver(message);
   }
 
-  /** Like the Java client: a message that cannot be read is acknowledged with the reason, and logged. */
-  private discard(id: MessageIdData, validationError: number, count: number, why: string): void {
+  /**
+   * A message that cannot be read is not delivered and, unlike the Java client, not acknowledged
+   * either: it stays in the backlog (visible to operators and to KEDA) instead of vanishing. A
+   * checksum mismatch may be a transmission error, so that entry is asked for again at once.
+   */
+  private discard(id: MessageIdData, reason: number, count: number, why: string): void {
     this.client.logger.error(
-      { topic: this.settings.topic, messageId: `${id.ledgerId}:${id.entryId}` },
-      `pulsar: discarding a message: ${why}`,
-    );
-    const entry = { ledgerId: id.ledgerId, entryId: id.entryId, partition: id.partition, batchIndex: -1 };
-    this.connection?.write(
-      this.connection.encoder.ack(this.consumerId, AckType.Individual, [entry], undefined, validationError),
+      { topic: this.settings.topic, messageId: `${id.ledgerId}:${id.entryId}`, reason },
+      `pulsar: cannot read a message (${why}); it stays unacknowledged`,
     );
     for (let i = 0; i < count; i++) this.messageTaken();
+    if (reason === ValidationError.ChecksumMismatch && this.shared) {
+      this.redeliver([
+        { ledgerId: id.ledgerId, entryId: id.entryId, partition: id.partition, batchIndex: -1 },
+      ]);
+    }
   }
 
   /** The application took one message (or one was dropped): grant the broker more permits in halves. */

@@ -89,3 +89,12 @@ describe('payload codecs by protocol type', () => {
     }
   });
 });
+
+describe('ZLIB streams as the Java codec writes them', () => {
+  it('decodes a stream that ends with a sync flush instead of a final block', async () => {
+    const { deflateSync, constants } = await import('node:zlib');
+    const data = Buffer.from('java deflater output '.repeat(50));
+    const syncFlushed = deflateSync(data, { finishFlush: constants.Z_SYNC_FLUSH });
+    expect(decompressPayload(CompressionType.ZLIB, syncFlushed, data.length).equals(data)).toBe(true);
+  });
+});
