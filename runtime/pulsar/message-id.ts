@@ -33,7 +33,7 @@ export class MessageId {
     if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p))) {
       throw new RangeError(`not a message id: ${JSON.stringify(text)}`);
     }
-    return new MessageId(parts[0]!, parts[1]!, parts[2]!, parts[3]!);
+    return new MessageId(parts[0]!, parts[1]!, parts[2], parts[3]);
   }
 
   static fromBytes(bytes: Buffer): MessageId {

@@ -85,10 +85,10 @@ export function lz4Compress(src: Uint8Array): Buffer {
       out[op++] = offset >>> 8;
       const matchCode = length - MIN_MATCH;
       if (matchCode >= 15) {
-        out[token]! |= 0x0f;
+        out[token] |= 0x0f;
         op = writeLength(out, op, matchCode - 15);
       } else {
-        out[token]! |= matchCode;
+        out[token] |= matchCode;
       }
       ip += length;
       anchor = ip;

@@ -105,7 +105,7 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
         this.destroy(PulsarErrors.protocolError.create(`bad frame from ${physicalAddress}`));
       }
     });
-    socket.on('error', (error) => this.destroy(error));
+    socket.on('error', (error: Error) => this.destroy(error));
     socket.on('close', () => this.destroy(undefined));
 
     const handshake = new Promise<void>((resolve, reject) => {
