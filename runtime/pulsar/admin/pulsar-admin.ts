@@ -151,7 +151,10 @@ export class PulsarAdmin {
     return this.call(method, path, new RawJson(body));
   }
 
-  /** Stats of a topic; for a partitioned topic the aggregate over its partitions. */
+  /**
+   * Stats of a topic; for a partitioned topic the aggregate over its partitions. The broker
+   * counts `msgBacklog` in entries: a batch counts once (as KEDA's Pulsar scaler sees it too).
+   */
   async topicStats(topic: string): Promise<TopicStats> {
     const partitions = await this.partitionCount(topic);
     const suffix = partitions > 0 ? '/partitioned-stats' : '/stats';
