@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { findFreePort } from '../../runtime/net/port-availability.ts';
@@ -50,6 +51,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const home = join(root, '.knmesh', 'test-pulsar');
   await PulsarStandalone.stop(home, { timeoutMs: 30_000 }); // a leftover of an interrupted run
   const started = Date.now();
+  // Token authentication on, anonymous access still allowed: auth tests present tokens (good and
+  // bad) while every other test connects without credentials.
+  const tokenSecretKey = randomBytes(32).toString('base64');
   const instance = await PulsarStandalone.start({
     home,
     version: env['KNMESH_PULSAR_VERSION'] ?? DEFAULT_PULSAR_VERSION,
@@ -62,6 +66,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     memory: '1g',
     fresh: true,
     readyTimeoutMs: 240_000,
+    extraConfig: {
+      authenticationEnabled: 'true',
+      authenticationProviders: 'org.apache.pulsar.broker.authentication.AuthenticationProviderToken',
+      tokenSecretKey: `data:;base64,${tokenSecretKey}`,
+      anonymousUserRole: 'anonymous',
+      authorizationEnabled: 'false',
+    },
     env,
     onProgress: log,
   });
@@ -71,6 +82,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     adminUrl: instance.adminUrl,
     home,
     distribution: instance.distribution,
+    tokenSecretKey,
   } satisfies TestBroker);
   return async () => {
     await PulsarStandalone.stop(home, { timeoutMs: 30_000 });
