@@ -4,6 +4,7 @@ import { noAuthentication } from './auth/authentication.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import type { AttachedHandle, ClientContext } from './client-context.ts';
 import { ConnectionPool } from './connection/connection-pool.ts';
+import { ReconnectLoop } from './connection/reconnect-loop.ts';
 import type { PulsarConnection } from './connection/pulsar-connection.ts';
 import { Consumer } from './consumer/consumer.ts';
 import type { ConsumerOptions, SubscriptionType } from './consumer/consumer-options.ts';
@@ -154,8 +155,29 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     );
   }
 
-  /** Number of partitions of a topic; 0 for a non-partitioned topic. */
-  async partitionCount(topic: string): Promise<number> {
+  /** Runs a lookup-style request, retrying retriable failures (broker starting, moving) for the operation timeout. */
+  private async withRetry<T>(what: string, request: () => Promise<T>): Promise<T> {
+    let result: T | undefined;
+    await new ReconnectLoop({
+      what,
+      backoff: this.backoff,
+      timers: this.timers,
+      logger: this.logger,
+      firstAttemptTimeoutMs: this.operationTimeoutMs,
+      attempt: async () => {
+        result = await request();
+      },
+      onFatal: () => undefined,
+    }).start();
+    return result as T;
+  }
+
+  /** Number of partitions of a topic; 0 for a non-partitioned topic. Retries while the broker is unavailable. */
+  partitionCount(topic: string): Promise<number> {
+    return this.withRetry(`partition metadata of ${topic}`, () => this.fetchPartitionCount(topic));
+  }
+
+  private async fetchPartitionCount(topic: string): Promise<number> {
     this.ensureOpen();
     const name = parseTopicName(topic).fullName;
     const connection = await this.serviceConnection();
@@ -176,7 +198,11 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
   }
 
   /** Persistent topics of a namespace (partitions listed one by one, as the broker reports them). */
-  async topicsOfNamespace(namespace: string): Promise<string[]> {
+  topicsOfNamespace(namespace: string): Promise<string[]> {
+    return this.withRetry(`topics of ${namespace}`, () => this.fetchTopicsOfNamespace(namespace));
+  }
+
+  private async fetchTopicsOfNamespace(namespace: string): Promise<string[]> {
     this.ensureOpen();
     const connection = await this.serviceConnection();
     const requestId = connection.newRequestId();

@@ -43,6 +43,12 @@ export const PulsarErrors = {
     disposition: 'retry',
     description: 'The connection to the broker could not be opened or was lost.',
   }),
+  tlsFailed: defineError({
+    code: 'KNMESH_PULSAR_TLS_FAILED',
+    status: 502,
+    disposition: 'fail',
+    description: 'The broker certificate is not trusted or does not name the host; retrying will not help.',
+  }),
   protocolError: defineError({
     code: 'KNMESH_PULSAR_PROTOCOL_ERROR',
     status: 502,

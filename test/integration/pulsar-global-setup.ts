@@ -7,6 +7,7 @@ import {
   defaultCacheDir,
 } from '../../runtime/pulsar/standalone/pulsar-distribution.ts';
 import { PulsarStandalone } from '../../runtime/pulsar/standalone/pulsar-standalone.ts';
+import { makeTestCertificates } from './support/make-test-certificates.ts';
 import type { TestBroker } from './support/test-broker.ts';
 
 /**
@@ -54,6 +55,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // Token authentication on, anonymous access still allowed: auth tests present tokens (good and
   // bad) while every other test connects without credentials.
   const tokenSecretKey = randomBytes(32).toString('base64');
+  // TLS listeners next to the plain ones, with a certificate from a CA made for this run.
+  const certificates = await makeTestCertificates(join(home, 'tls'));
+  const tlsPorts = certificates ? { broker: await findFreePort(), web: await findFreePort() } : undefined;
   const instance = await PulsarStandalone.start({
     home,
     version: env['KNMESH_PULSAR_VERSION'] ?? DEFAULT_PULSAR_VERSION,
@@ -72,6 +76,17 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       tokenSecretKey: `data:;base64,${tokenSecretKey}`,
       anonymousUserRole: 'anonymous',
       authorizationEnabled: 'false',
+      ...(certificates && tlsPorts
+        ? {
+            brokerServicePortTls: String(tlsPorts.broker),
+            webServicePortTls: String(tlsPorts.web),
+            tlsCertificateFilePath: certificates.certFile,
+            tlsKeyFilePath: certificates.keyFile,
+            tlsTrustCertsFilePath: certificates.caFile,
+            tlsAllowInsecureConnection: 'false',
+            tlsRequireTrustedClientCertOnConnect: 'false',
+          }
+        : {}),
     },
     env,
     onProgress: log,
@@ -83,6 +98,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     home,
     distribution: instance.distribution,
     tokenSecretKey,
+    tls:
+      certificates && tlsPorts
+        ? {
+            brokerUrl: `pulsar+ssl://127.0.0.1:${tlsPorts.broker}`,
+            adminUrl: `https://127.0.0.1:${tlsPorts.web}`,
+            caFile: certificates.caFile,
+          }
+        : undefined,
   } satisfies TestBroker);
   return async () => {
     await PulsarStandalone.stop(home, { timeoutMs: 30_000 });

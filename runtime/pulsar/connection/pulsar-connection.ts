@@ -14,6 +14,9 @@ import type { Timers } from '../timers.ts';
 import type { ConsumerHandler, ProducerHandler } from './connection-handlers.ts';
 import type { TlsSettings } from './tls-settings.ts';
 
+/** Node's codes for certificates that are not trusted or do not match: permanent, not retried. */
+const TLS_TRUST_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|HOSTNAME/;
+
 export const CLIENT_VERSION = 'knmesh-pulsar-client/0.1';
 const DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
 /** Room for command and metadata around the largest payload. */
@@ -314,11 +317,13 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
     this.closed = true;
     this.options.timers.clearTimeout(this.keepAliveTimer);
     this.socket?.destroy();
-    const failure =
-      error instanceof Error &&
-      'code' in error &&
-      String((error as { code: unknown }).code).startsWith('KNMESH')
-        ? error
+    const code = error !== undefined && 'code' in error ? String((error as { code: unknown }).code) : '';
+    const failure = code.startsWith('KNMESH')
+      ? error!
+      : TLS_TRUST_ERRORS.test(code)
+        ? PulsarErrors.tlsFailed.create(`TLS to ${this.options.physicalAddress} failed: ${error!.message}`, {
+            cause: error,
+          })
         : PulsarErrors.connectionFailed.create(
             `connection to ${this.options.physicalAddress} ${error ? `failed: ${error.message}` : 'closed'}`,
             error ? { cause: error } : undefined,

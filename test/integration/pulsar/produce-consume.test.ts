@@ -231,6 +231,21 @@ describe('producing and consuming through the binary protocol', () => {
     await producer.close();
   });
 
+  it('iterates messages with for await until the consumer is closed', async () => {
+    const topic = uniqueTopic('iterate');
+    const consumer = await client.subscribe({ topic, subscription: 'sub', initialPosition: 'earliest' });
+    const producer = await client.createProducer({ topic });
+    await Promise.all(['a', 'b', 'c'].map((p) => producer.send({ payload: Buffer.from(p) })));
+    const seen: string[] = [];
+    for await (const message of consumer) {
+      seen.push(message.payload.toString());
+      consumer.ack(message);
+      if (seen.length === 3) void consumer.close(); // ends the loop once the queue is drained
+    }
+    expect(seen).toEqual(['a', 'b', 'c']);
+    await producer.close();
+  });
+
   it('unsubscribes: the subscription is deleted on the broker', async () => {
     const topic = uniqueTopic('unsubscribe');
     const consumer = await client.subscribe({ topic, subscription: 'gone' });

@@ -15,6 +15,9 @@ export interface TestBroker {
    * (anonymous clients are still let in, so other tests need no token).
    */
   readonly tokenSecretKey?: string | undefined;
+  /** TLS listeners of the broker (certificate signed by a CA made for the run), when it has them. */
+  readonly tls?:
+    { readonly brokerUrl: string; readonly adminUrl: string; readonly caFile: string } | undefined;
 }
 
 declare module 'vitest' {
