@@ -240,6 +240,7 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
           partition: partitions === 0 ? -1 : i,
           producerName: options.producerName,
           batchingEnabled: batching.enabled ?? true,
+          batchKeyBased: batching.keyBased ?? false,
           batchMaxMessages: Math.max(1, batching.maxMessages ?? 1000),
           batchMaxBytes: Math.max(1, batching.maxBytes ?? 128 * 1024),
           batchMaxDelayMs: Math.max(0, batching.maxDelayMs ?? 1),

@@ -29,8 +29,8 @@ export interface ConsumerDependencies {
  * are granted only as the application takes messages, so a slow application stops the broker
  * from sending rather than filling memory.
  *
- * Events: `activeChange(topic, active)` (Failover), `error(error)` when a topic cannot be
- * resubscribed for good.
+ * Events: `activeChange(topic, active)` (Failover), `failed(topic, error)` when a topic cannot be
+ * resubscribed for good (e.g. it was deleted or terminated).
  */
 export class Consumer
   extends EventEmitter<{

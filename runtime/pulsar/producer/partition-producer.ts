@@ -19,6 +19,8 @@ export interface PartitionProducerSettings {
   readonly partition: number;
   readonly producerName: string | undefined;
   readonly batchingEnabled: boolean;
+  /** One batch per key (ordering key, else key) in each batching window, for Key_Shared consumers. */
+  readonly batchKeyBased: boolean;
   readonly batchMaxMessages: number;
   readonly batchMaxBytes: number;
   readonly batchMaxDelayMs: number;
@@ -92,6 +94,8 @@ export class PartitionProducer implements ProducerHandler {
       timers: client.timers,
       logger: client.logger,
       firstAttemptTimeoutMs: client.operationTimeoutMs,
+      // Another producer holds this name: fail creation at once, but retry after a reconnect.
+      fatalAtStart: (error) => error.details?.['serverError'] === 'ProducerBusy',
       attempt: () => this.attach(),
       onFatal: (error) => this.fail(error),
     });
@@ -258,8 +262,25 @@ export class PartitionProducer implements ProducerHandler {
     if (messages.length === 0) return;
     this.batch = [];
     this.batchBytes = 0;
-    // A batch of one goes out as a plain message, as the Java client does.
-    this.pushOp(messages.length === 1 ? this.buildSingle(messages[0]!) : this.buildBatch(messages));
+    if (!this.settings.batchKeyBased) {
+      this.pushOp(this.buildOp(messages));
+      return;
+    }
+    // Key_Shared dispatches a whole entry by its first key, so every key gets its own batch.
+    const groups = new Map<string, PendingMessage[]>();
+    for (const pending of messages) {
+      const { orderingKey, key } = pending.message;
+      const group = orderingKey === undefined ? `k${key ?? ''}` : `o${orderingKey.toString('latin1')}`;
+      const list = groups.get(group);
+      if (list === undefined) groups.set(group, [pending]);
+      else list.push(pending);
+    }
+    for (const group of groups.values()) this.pushOp(this.buildOp(group));
+  }
+
+  /** A batch of one goes out as a plain message, as the Java client does. */
+  private buildOp(messages: PendingMessage[]): SendOp {
+    return messages.length === 1 ? this.buildSingle(messages[0]!) : this.buildBatch(messages);
   }
 
   private pushOp(op: SendOp): void {
@@ -345,6 +366,11 @@ export class PartitionProducer implements ProducerHandler {
     }
     const m = this.prepareMetadata(lowest);
     m.numMessagesInBatch = messages.length;
+    // The broker dispatches a batch on Key_Shared by the keys of its metadata: the first message's,
+    // as the Java client writes them.
+    const first = messages[0]!.message;
+    if (first.key !== undefined) m.partitionKey = first.key;
+    if (first.orderingKey !== undefined) m.orderingKey = toBuffer(first.orderingKey);
     m.highestSequenceId = highest;
     const raw = w.buf.subarray(0, w.pos);
     const payload = this.settings.compression === CompressionType.NONE ? w.copy() : this.compress(m, raw);

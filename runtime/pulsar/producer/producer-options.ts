@@ -9,6 +9,12 @@ export interface BatchingOptions {
   readonly maxBytes?: number;
   /** Longest a message waits for its batch to fill; default 1 ms (the Java client's default). */
   readonly maxDelayMs?: number;
+  /**
+   * Group each batching window by key (ordering key, else key), one batch per key, so that
+   * Key_Shared consumers get every message of a batch on the consumer owning its key. Batches then
+   * leave out of sequence-id order: do not combine with de-duplication.
+   */
+  readonly keyBased?: boolean;
 }
 
 export interface ProducerOptions {

@@ -68,6 +68,42 @@ describe('subscription types', () => {
     await Promise.all([producer.close(), ...consumers.map((c) => c.close())]);
   });
 
+  it('Key_Shared keeps keys on one consumer when the producer batches by key', async () => {
+    const topic = uniqueTopic('key-shared-batched');
+    const consumers = await Promise.all(
+      [0, 1].map((i) =>
+        client.subscribe({
+          topic,
+          subscription: 'ks',
+          type: 'Key_Shared',
+          consumerName: `c${i}`,
+          receiverQueueSize: 100,
+        }),
+      ),
+    );
+    const producer = await client.createProducer({
+      topic,
+      batching: { enabled: true, keyBased: true, maxMessages: 100, maxDelayMs: 20 },
+    });
+    const keys = Array.from({ length: 20 }, (_, i) => `key-${i}`);
+    const ids = await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        producer.send({ key: keys[i % keys.length]!, payload: Buffer.from('x') }),
+      ),
+    );
+    expect(ids.some((id) => id.batchIndex > 0)).toBe(true); // really batched
+    const got = await drain(consumers, 400);
+    expect(got.flat()).toHaveLength(400);
+    const owner = new Map<string, number>();
+    got.forEach((keysOf, i) => {
+      for (const key of keysOf) {
+        expect(owner.get(key) ?? i).toBe(i);
+        owner.set(key, i);
+      }
+    });
+    await Promise.all([producer.close(), ...consumers.map((c) => c.close())]);
+  });
+
   it('Failover delivers to one active consumer and fails over when it leaves', async () => {
     const topic = uniqueTopic('failover');
     const a = await client.subscribe({ topic, subscription: 'fo', type: 'Failover', consumerName: 'a' });
