@@ -75,6 +75,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       authenticationProviders: 'org.apache.pulsar.broker.authentication.AuthenticationProviderToken',
       tokenSecretKey: `data:;base64,${tokenSecretKey}`,
       anonymousUserRole: 'anonymous',
+      // Expired tokens are noticed within a second (AUTH_CHALLENGE tests).
+      authenticationRefreshCheckSeconds: '1',
       authorizationEnabled: 'false',
       ...(certificates && tlsPorts
         ? {

@@ -131,7 +131,7 @@ export class Consumer
   }
 
   failed(topic: string, error: KnmeshError): void {
-    this.parts.delete(topic);
+    // The part stays (disconnected) so that `connected` reports it until the consumer is closed.
     this.deps.logger.error({ err: error, topic }, 'pulsar: a consumer part failed for good');
     if (this.listenerCount('failed') > 0) this.emit('failed', topic, error);
   }

@@ -89,7 +89,8 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
       fatalAtStart: (error) => error.details?.['serverError'] === 'ConsumerBusy',
       attempt: () => this.attach(),
       onFatal: (error) => {
-        this.shutdown();
+        // Stays counted as disconnected until the application closes the consumer.
+        this.shutdown(false);
         sink.failed(settings.topic, error);
       },
     });
@@ -100,13 +101,14 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   }
 
   async start(): Promise<void> {
-    this.client.attach(this);
     try {
       await this.loop.start();
     } catch (error) {
       this.shutdown();
       throw error;
     }
+    // Counted in client.connected only once subscribed: subscribing is not a disconnection.
+    this.client.attach(this);
   }
 
   private get shared(): boolean {
@@ -487,17 +489,21 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     this.loop.reconnect();
   }
 
-  private shutdown(): void {
+  private shutdown(detach = true): void {
     this.state = 'closed';
     this.loop.stop();
     for (const timer of [this.ackTimer, this.nackTimer, this.ackTimeoutTimer])
       this.client.timers.clearTimeout(timer);
     this.ackTimer = this.nackTimer = this.ackTimeoutTimer = undefined;
-    this.client.detach(this);
+    if (detach) this.client.detach(this);
+    else this.client.stateChanged();
   }
 
   async close(): Promise<void> {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed') {
+      this.client.detach(this); // failed for good earlier
+      return;
+    }
     this.flushAcks();
     const connection = this.connection;
     this.connection = undefined;

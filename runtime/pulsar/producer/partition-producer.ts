@@ -119,7 +119,6 @@ export class PartitionProducer implements ProducerHandler {
   }
 
   async start(): Promise<void> {
-    this.client.attach(this);
     try {
       await this.loop.start();
     } catch (error) {
@@ -128,6 +127,8 @@ export class PartitionProducer implements ProducerHandler {
       this.client.detach(this);
       throw error;
     }
+    // Counted in client.connected only once created: creating is not a disconnection.
+    this.client.attach(this);
     this.scheduleSendTimeoutCheck();
   }
 
@@ -518,16 +519,19 @@ export class PartitionProducer implements ProducerHandler {
     return new Promise<void>((resolve) => this.flushWaiters.push({ until, resolve }));
   }
 
+  /** Ends the producer for good; it stays counted as disconnected until the application closes it. */
   private fail(error: KnmeshError): void {
     this.failure = error;
     this.state = 'closed';
+    this.loop.stop();
+    this.client.timers.clearTimeout(this.timeoutTimer);
     this.failPending(error);
     this.client.stateChanged();
-    this.client.detach(this);
   }
 
   /** Flushes (bounded by the send timeout), then closes the producer on the broker. */
   async close(): Promise<void> {
+    if (this.state === 'closed') this.client.detach(this); // failed for good earlier
     if (this.state === 'closed' || this.state === 'closing') return;
     const flushing = this.flush();
     this.state = 'closing';

@@ -7,7 +7,7 @@ import { tokenAuthentication } from '../../../runtime/pulsar/auth/token-authenti
 import { createPulsarClientFromOptions } from '../../../runtime/pulsar/create-pulsar-client-from-options.ts';
 import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
 import { PulsarErrors } from '../../../runtime/pulsar/pulsar-errors.ts';
-import { receiveN } from '../support/receive-n.ts';
+import { eventually, receiveN } from '../support/receive-n.ts';
 import { signTestToken } from '../support/sign-test-token.ts';
 import { testBroker, uniqueTopic } from '../support/test-broker.ts';
 
@@ -51,6 +51,47 @@ describe.skipIf(key === undefined)('token authentication against a broker that c
     const failure = await client.createProducer({ topic: uniqueTopic('auth-bad') }).catch((e: unknown) => e);
     expect(PulsarErrors.authenticationFailed.is(failure)).toBe(true);
     expect((failure as Error).message).not.toContain(forged);
+    await client.close();
+  });
+});
+
+describe.skipIf(key === undefined)('token refresh (AUTH_CHALLENGE)', () => {
+  it('answers the broker challenge with the rotated token file and stays connected', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'knmesh-refresh-'));
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, signTestToken('bridge', key!, Date.now() + 3000));
+    const events: string[] = [];
+    const client = new PulsarClient({
+      serviceUrl: testBroker().brokerUrl,
+      authentication: tokenAuthentication({ tokenFile }),
+    });
+    client.on('disconnected', () => events.push('disconnected'));
+    const topic = uniqueTopic('refresh');
+    const consumer = await client.subscribe({ topic, subscription: 'sub' });
+    const producer = await client.createProducer({ topic });
+    // Kubernetes rotates the projected token in place before it expires.
+    await writeFile(tokenFile, signTestToken('bridge', key!, Date.now() + 3_600_000));
+    await new Promise((resolve) => setTimeout(resolve, 7000)); // past the first token's expiry
+    await producer.send({ payload: Buffer.from('still here') });
+    expect((await receiveN(consumer, 1)).map((m) => m.payload.toString())).toEqual(['still here']);
+    expect(events).toEqual([]);
+    await client.close();
+  });
+
+  it('is cut off when its token expires and nothing fresher can be read', async () => {
+    const events: string[] = [];
+    const client = new PulsarClient({
+      serviceUrl: testBroker().brokerUrl,
+      authentication: tokenAuthentication({ token: signTestToken('bridge', key!, Date.now() + 3000) }),
+      backoff: { initialMs: 100, maxMs: 500 },
+    });
+    client.on('disconnected', () => events.push('disconnected'));
+    const producer = await client.createProducer({ topic: uniqueTopic('expired') });
+    expect(await eventually(() => events.includes('disconnected'), 30_000)).toBe(true);
+    // Reconnecting with the expired token is refused for good: pending and new sends fail typed.
+    const failure = await producer.send({ payload: Buffer.from('x') }).catch((e: unknown) => e);
+    expect(PulsarErrors.authenticationFailed.is(failure)).toBe(true);
+    expect(client.connected).toBe(false);
     await client.close();
   });
 });
