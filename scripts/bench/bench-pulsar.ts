@@ -4,13 +4,18 @@
  * batching on (1 ms, 1000 messages, 128 KiB), 1000 messages outstanding, one topic, no compression.
  *
  * Starts its own standalone broker (or uses `knmesh pulsar start`'s with KNMESH_BENCH_PULSAR=reuse).
- * Env: BENCH_MESSAGES (default 200000), BENCH_ROUNDS (default 2; the best round of each side counts).
+ * Then end-to-end latency: one producer at a fixed rate, a `pulsar-perf consume` and a knmesh consumer
+ * (in a worker thread) on the same topic at the same time, each measuring publish → receive.
+ * Env: BENCH_MESSAGES (default 200000), BENCH_ROUNDS (default 2; the best round of each side counts),
+ * BENCH_E2E_RATE (default 10000 msg/s for 10 s).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { PulsarAdmin } from '../../runtime/pulsar/admin/pulsar-admin.ts';
 import { findFreePort } from '../../runtime/net/port-availability.ts';
 import { PulsarClient } from '../../runtime/pulsar/pulsar-client.ts';
 import {
@@ -119,8 +124,8 @@ function parsePerf(output: string, verb: 'sent' | 'received'): Result {
     throw new Error(`pulsar-perf printed no aggregated stats:\n${output.slice(-2000)}`);
   return {
     msgPerSec: Number(throughput[2]),
-    p50Ms: verb === 'sent' && latency ? Number(latency[1]) : undefined,
-    p99Ms: verb === 'sent' && latency ? Number(latency[2]) : undefined,
+    p50Ms: latency ? Number(latency[1]) : undefined,
+    p99Ms: latency ? Number(latency[2]) : undefined,
   };
 }
 
@@ -175,6 +180,76 @@ async function javaConsume(
   return parsePerf(output, 'received');
 }
 
+const E2E_RATE = Number(process.env['BENCH_E2E_RATE'] ?? 10_000);
+const E2E_MESSAGES = E2E_RATE * 10;
+
+/** Publish → receive latency of both consumers, fed by one knmesh producer at E2E_RATE. */
+async function endToEnd(
+  client: PulsarClient,
+  serviceUrl: string,
+  adminUrl: string,
+  distribution: string,
+  topic: string,
+): Promise<{ java: Result; knmesh: Result }> {
+  const admin = new PulsarAdmin({ adminUrl });
+  await admin.createTopic(topic);
+  const java = perf(distribution, [
+    'consume',
+    '-u',
+    serviceUrl,
+    '-m',
+    String(E2E_MESSAGES),
+    '-sp',
+    'Latest',
+    '-ss',
+    'java-e2e',
+    '-q',
+    '1000',
+    '--acks-delay-millis',
+    '100',
+    topic,
+  ]);
+  const worker = new Worker(new URL('./e2e-latency-consumer.ts', import.meta.url), {
+    workerData: { serviceUrl, topic, subscription: 'knmesh-e2e', messages: E2E_MESSAGES },
+  });
+  const knmeshLatencies = new Promise<Float64Array>((resolve, reject) => {
+    worker.on('message', (m: { latencies?: Float64Array }) => m.latencies && resolve(m.latencies));
+    worker.once('error', reject);
+  });
+  // Both subscriptions must exist before the first message (they start at latest).
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    const subs = await admin.subscriptions(topic).catch(() => [] as string[]);
+    if (subs.includes('java-e2e') && subs.includes('knmesh-e2e')) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const producer = await client.createProducer({
+    topic,
+    batching: { maxDelayMs: 1, maxMessages: 1000 },
+    sendTimeoutMs: 0,
+  });
+  const payload = Buffer.alloc(SIZE, 'e');
+  const perTick = E2E_RATE / 100;
+  const start = performance.now();
+  const sends: Promise<unknown>[] = [];
+  for (let tick = 0; tick < E2E_MESSAGES / perTick; tick++) {
+    const due = start + tick * 10;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    for (let i = 0; i < perTick; i++) sends.push(producer.send({ payload }));
+  }
+  await Promise.all(sends);
+  await producer.close();
+  const latencies = (await knmeshLatencies).sort();
+  await worker.terminate();
+  const javaResult = parsePerf(await java, 'received');
+  await admin.close();
+  return {
+    java: javaResult,
+    knmesh: { msgPerSec: E2E_RATE, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) },
+  };
+}
+
 function best(results: Result[]): Result {
   return results.reduce((a, b) => (b.msgPerSec > a.msgPerSec ? b : a));
 }
@@ -214,6 +289,7 @@ const rows: Record<string, Result[]> = {
   javaConsume: [],
   knmeshConsume: [],
 };
+let e2e: { java: Result; knmesh: Result } | undefined;
 try {
   const stamp = Date.now().toString(36);
   for (let round = 0; round < ROUNDS; round++) {
@@ -239,6 +315,13 @@ try {
       `round ${round + 1}/${ROUNDS}: ${JSON.stringify(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, Math.round(v.at(-1)!.msgPerSec)])))}`,
     );
   }
+  e2e = await endToEnd(
+    client,
+    instance.brokerUrl,
+    instance.adminUrl,
+    instance.distribution,
+    `persistent://public/default/bench-e2e-${stamp}`,
+  );
 } finally {
   await client.close();
   await stop();
@@ -254,6 +337,8 @@ const table = [
   `| produce p50 latency (ms) | ${fmt(produce.java.p50Ms)} | ${fmt(produce.knmesh.p50Ms)} | |`,
   `| produce p99 latency (ms) | ${fmt(produce.java.p99Ms)} | ${fmt(produce.knmesh.p99Ms)} | |`,
   `| consume msg/s (backlog drain) | ${fmt(consume.java.msgPerSec, 0)} | ${fmt(consume.knmesh.msgPerSec, 0)} | ${(consume.knmesh.msgPerSec / consume.java.msgPerSec).toFixed(2)} |`,
+  `| end-to-end p50 latency at ${E2E_RATE} msg/s (ms) | ${fmt(e2e?.java.p50Ms)} | ${fmt(e2e?.knmesh.p50Ms)} | |`,
+  `| end-to-end p99 latency at ${E2E_RATE} msg/s (ms) | ${fmt(e2e?.java.p99Ms)} | ${fmt(e2e?.knmesh.p99Ms)} | |`,
 ].join('\n');
 console.log(
   `Pulsar ${instance.version} standalone, ${MESSAGES} messages of ${SIZE} B per run, best of ${ROUNDS} rounds\n\n${table}`,
@@ -261,5 +346,5 @@ console.log(
 await mkdir(join(root, '.knmesh'), { recursive: true });
 await writeFile(
   join(root, '.knmesh', 'bench-pulsar.json'),
-  `${JSON.stringify({ messages: MESSAGES, rounds: rows }, null, 2)}\n`,
+  `${JSON.stringify({ messages: MESSAGES, rounds: rows, endToEnd: e2e }, null, 2)}\n`,
 );
