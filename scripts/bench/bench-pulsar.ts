@@ -112,18 +112,29 @@ async function perf(distribution: string, args: string[]): Promise<string> {
   return `${stdout}${stderr}`;
 }
 
-function parsePerf(output: string, verb: 'sent' | 'received'): Result {
-  const throughput = new RegExp(
-    `Aggregated throughput stats --- (\\d+) records ${verb} --- ([\\d.]+) msg/s`,
-  ).exec(output);
+/** Milliseconds of the first log line of `output` that contains `marker` (log4j `2026-11-25T04:24:52,903+0000`). */
+function logTime(output: string, marker: string): number {
+  const line = output.split('\n').find((l) => l.includes(marker));
+  const stamp = line === undefined ? null : /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d),(\d{3})([+-]\d{4})/.exec(line);
+  if (stamp === null) throw new Error(`pulsar-perf printed no "${marker}" line:\n${output.slice(-2000)}`);
+  return Date.parse(`${stamp[1]}.${stamp[2]}${stamp[3]!.slice(0, 3)}:${stamp[3]!.slice(3)}`);
+}
+
+/**
+ * pulsar-perf's "Aggregated throughput" of a producer divides by its 10 s reporting period, not by
+ * the time the run took, so throughput is taken from its own log: from the moment its producers
+ * or consumers exist to the moment the last message is acknowledged (producer closed) or received.
+ */
+function parsePerf(output: string, side: 'produce' | 'consume', messages: number): Result {
   const latency =
     /Aggregated latency stats --- Latency: mean:\s*[\d.]+ ms - med:\s*([\d.]+) - 95pct:\s*[\d.]+ - 99pct:\s*([\d.]+)/.exec(
       output,
     );
-  if (throughput === null)
-    throw new Error(`pulsar-perf printed no aggregated stats:\n${output.slice(-2000)}`);
+  const from =
+    side === 'produce' ? logTime(output, 'Created 1 producers') : logTime(output, 'Start receiving from');
+  const to = side === 'produce' ? logTime(output, 'Closed Producer') : logTime(output, '--- DONE ---');
   return {
-    msgPerSec: Number(throughput[2]),
+    msgPerSec: messages / Math.max(0.001, (to - from) / 1000),
     p50Ms: latency ? Number(latency[1]) : undefined,
     p99Ms: latency ? Number(latency[2]) : undefined,
   };
@@ -152,7 +163,7 @@ async function javaProduce(distribution: string, serviceUrl: string, topic: stri
     String(OUTSTANDING),
     topic,
   ]);
-  return parsePerf(output, 'sent');
+  return parsePerf(output, 'produce', MESSAGES);
 }
 
 async function javaConsume(
@@ -177,7 +188,7 @@ async function javaConsume(
     '100',
     topic,
   ]);
-  return parsePerf(output, 'received');
+  return parsePerf(output, 'consume', MESSAGES);
 }
 
 const E2E_RATE = Number(process.env['BENCH_E2E_RATE'] ?? 10_000);
@@ -242,7 +253,7 @@ async function endToEnd(
   await producer.close();
   const latencies = (await knmeshLatencies).sort();
   await worker.terminate();
-  const javaResult = parsePerf(await java, 'received');
+  const javaResult = parsePerf(await java, 'consume', E2E_MESSAGES);
   await admin.close();
   return {
     java: javaResult,
