@@ -529,14 +529,19 @@ export class PartitionProducer implements ProducerHandler {
     this.client.stateChanged();
   }
 
-  /** Flushes (bounded by the send timeout), then closes the producer on the broker. */
-  async close(): Promise<void> {
+  /**
+   * Flushes, waiting at most `flushTimeoutMs` (default: the send timeout, or the operation timeout
+   * when sends never time out), then closes the producer on the broker. Messages still pending then
+   * fail with `producerClosed`.
+   */
+  async close(options: { readonly flushTimeoutMs?: number } = {}): Promise<void> {
     if (this.state === 'closed') this.client.detach(this); // failed for good earlier
     if (this.state === 'closed' || this.state === 'closing') return;
     const flushing = this.flush();
     this.state = 'closing';
     const limit =
-      this.settings.sendTimeoutMs > 0 ? this.settings.sendTimeoutMs : this.client.operationTimeoutMs;
+      options.flushTimeoutMs ??
+      (this.settings.sendTimeoutMs > 0 ? this.settings.sendTimeoutMs : this.client.operationTimeoutMs);
     let timer: unknown;
     await Promise.race([
       flushing,

@@ -78,7 +78,8 @@ export class Producer {
     await Promise.all(this.partitions.map((p) => p.flush()));
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.partitions.map((p) => p.close()));
+  /** Flushes (at most `flushTimeoutMs`, see `PartitionProducer.close`) and closes every partition. */
+  async close(options: { readonly flushTimeoutMs?: number } = {}): Promise<void> {
+    await Promise.all(this.partitions.map((p) => p.close(options)));
   }
 }
