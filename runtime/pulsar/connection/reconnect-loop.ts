@@ -1,6 +1,7 @@
 import type { Logger } from '../../observability/create-logger.ts';
 import { Backoff, type BackoffOptions } from '../backoff.ts';
 import { KnmeshError } from '../../errors/knmesh-error.ts';
+import { PulsarErrors } from '../pulsar-errors.ts';
 import type { Timers } from '../timers.ts';
 
 export interface ReconnectLoopOptions {
@@ -29,6 +30,8 @@ export class ReconnectLoop {
   private timer: unknown;
   private running = false;
   private stopped = false;
+  /** Ends a backoff wait of `start` early when the loop is stopped (closing must not hang creation). */
+  private wake: (() => void) | undefined;
 
   constructor(options: ReconnectLoopOptions) {
     this.options = options;
@@ -39,7 +42,8 @@ export class ReconnectLoop {
   async start(): Promise<void> {
     const deadline = this.options.timers.now() + this.options.firstAttemptTimeoutMs;
     for (let attempt = 1; ; attempt++) {
-      if (this.stopped) throw new Error(`${this.options.what}: closed while connecting`);
+      if (this.stopped)
+        throw PulsarErrors.clientClosed.create(`${this.options.what}: closed while connecting`);
       try {
         await this.options.attempt();
         this.backoff.reset();
@@ -55,8 +59,10 @@ export class ReconnectLoop {
           `pulsar: ${this.options.what} not attached yet, retrying`,
         );
         await new Promise<void>((resolve) => {
+          this.wake = resolve;
           this.timer = this.options.timers.setTimeout(resolve, delay);
         });
+        this.wake = undefined;
       }
     }
   }
@@ -96,5 +102,6 @@ export class ReconnectLoop {
   stop(): void {
     this.stopped = true;
     this.options.timers.clearTimeout(this.timer);
+    this.wake?.();
   }
 }

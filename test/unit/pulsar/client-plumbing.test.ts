@@ -107,6 +107,24 @@ describe('reconnect loop', () => {
     expect(timers.elapsed).toBe(0);
   });
 
+  it('stops waiting when stopped during a backoff, so closing never hangs a creation', async () => {
+    const timers = fakeTimers();
+    const loop = new ReconnectLoop({
+      what: 'test',
+      backoff: { initialMs: 60_000, maxMs: 60_000, jitter: 0 },
+      timers,
+      logger: silentLogger(),
+      firstAttemptTimeoutMs: 600_000,
+      attempt: () => Promise.reject(PulsarErrors.connectionFailed.create('down')),
+      onFatal: () => undefined,
+    });
+    const started = loop.start();
+    await new Promise((resolve) => setImmediate(resolve));
+    loop.stop();
+    await expect(started).rejects.toSatisfy((e) => PulsarErrors.clientClosed.is(e));
+    expect(timers.elapsed).toBe(0);
+  });
+
   it('reattaches in the background after a lost connection and reports fatal errors', async () => {
     const timers = fakeTimers();
     const results = [
