@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { findFreePort } from '../../runtime/net/port-availability.ts';
@@ -6,6 +7,7 @@ import {
   defaultCacheDir,
 } from '../../runtime/pulsar/standalone/pulsar-distribution.ts';
 import { PulsarStandalone } from '../../runtime/pulsar/standalone/pulsar-standalone.ts';
+import { makeTestCertificates } from './support/make-test-certificates.ts';
 import type { TestBroker } from './support/test-broker.ts';
 
 /**
@@ -50,6 +52,12 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const home = join(root, '.knmesh', 'test-pulsar');
   await PulsarStandalone.stop(home, { timeoutMs: 30_000 }); // a leftover of an interrupted run
   const started = Date.now();
+  // Token authentication on, anonymous access still allowed: auth tests present tokens (good and
+  // bad) while every other test connects without credentials.
+  const tokenSecretKey = randomBytes(32).toString('base64');
+  // TLS listeners next to the plain ones, with a certificate from a CA made for this run.
+  const certificates = await makeTestCertificates(join(home, 'tls'));
+  const tlsPorts = certificates ? { broker: await findFreePort(), web: await findFreePort() } : undefined;
   const instance = await PulsarStandalone.start({
     home,
     version: env['KNMESH_PULSAR_VERSION'] ?? DEFAULT_PULSAR_VERSION,
@@ -62,6 +70,26 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     memory: '1g',
     fresh: true,
     readyTimeoutMs: 240_000,
+    extraConfig: {
+      authenticationEnabled: 'true',
+      authenticationProviders: 'org.apache.pulsar.broker.authentication.AuthenticationProviderToken',
+      tokenSecretKey: `data:;base64,${tokenSecretKey}`,
+      anonymousUserRole: 'anonymous',
+      // Expired tokens are noticed within a second (AUTH_CHALLENGE tests).
+      authenticationRefreshCheckSeconds: '1',
+      authorizationEnabled: 'false',
+      ...(certificates && tlsPorts
+        ? {
+            brokerServicePortTls: String(tlsPorts.broker),
+            webServicePortTls: String(tlsPorts.web),
+            tlsCertificateFilePath: certificates.certFile,
+            tlsKeyFilePath: certificates.keyFile,
+            tlsTrustCertsFilePath: certificates.caFile,
+            tlsAllowInsecureConnection: 'false',
+            tlsRequireTrustedClientCertOnConnect: 'false',
+          }
+        : {}),
+    },
     env,
     onProgress: log,
   });
@@ -71,6 +99,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     adminUrl: instance.adminUrl,
     home,
     distribution: instance.distribution,
+    tokenSecretKey,
+    tls:
+      certificates && tlsPorts
+        ? {
+            brokerUrl: `pulsar+ssl://127.0.0.1:${tlsPorts.broker}`,
+            adminUrl: `https://127.0.0.1:${tlsPorts.web}`,
+            caFile: certificates.caFile,
+          }
+        : undefined,
   } satisfies TestBroker);
   return async () => {
     await PulsarStandalone.stop(home, { timeoutMs: 30_000 });

@@ -25,6 +25,8 @@ export interface StandaloneStartOptions {
   /** Delete the data of a previous run first. */
   readonly fresh: boolean;
   readonly readyTimeoutMs: number;
+  /** Further broker configuration keys (e.g. token authentication for tests); kept across restarts. */
+  readonly extraConfig?: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly onProgress?: (line: string) => void;
 }
@@ -127,6 +129,7 @@ export const PulsarStandalone = {
         brokerPort: options.brokerPort,
         webPort: options.webPort,
         deduplication: options.deduplication,
+        ...(options.extraConfig ? { extra: options.extraConfig } : {}),
       }),
     );
 
@@ -192,6 +195,7 @@ export const PulsarStandalone = {
         streamStorage: options.streamStorage,
         memory: options.memory,
         readyTimeoutMs: options.readyTimeoutMs,
+        ...(options.extraConfig ? { extraConfig: options.extraConfig } : {}),
       },
     };
     await writeFile(join(home, STATE_FILE), `${JSON.stringify(instance, null, 2)}\n`);

@@ -10,6 +10,14 @@ export interface TestBroker {
   readonly home: string | undefined;
   /** Unpacked Apache Pulsar distribution, for the Java tools (`bin/pulsar-client`, `bin/pulsar-perf`). */
   readonly distribution: string | undefined;
+  /**
+   * Base64 HS256 key the broker verifies tokens with, when it runs with token authentication
+   * (anonymous clients are still let in, so other tests need no token).
+   */
+  readonly tokenSecretKey?: string | undefined;
+  /** TLS listeners of the broker (certificate signed by a CA made for the run), when it has them. */
+  readonly tls?:
+    { readonly brokerUrl: string; readonly adminUrl: string; readonly caFile: string } | undefined;
 }
 
 declare module 'vitest' {

@@ -1,0 +1,457 @@
+import { EventEmitter } from 'node:events';
+import { silentLogger, type Logger } from '../observability/create-logger.ts';
+import { noAuthentication } from './auth/authentication.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import type { AttachedHandle, ClientContext } from './client-context.ts';
+import { ConnectionPool } from './connection/connection-pool.ts';
+import { ReconnectLoop } from './connection/reconnect-loop.ts';
+import type { PulsarConnection } from './connection/pulsar-connection.ts';
+import { Consumer } from './consumer/consumer.ts';
+import type { ConsumerOptions, SubscriptionType } from './consumer/consumer-options.ts';
+import { TopicConsumer, type TopicConsumerSettings } from './consumer/topic-consumer.ts';
+import { PartitionProducer } from './producer/partition-producer.ts';
+import { Producer } from './producer/producer.ts';
+import type { ProducerOptions } from './producer/producer-options.ts';
+import { PulsarErrors, serverError } from './pulsar-errors.ts';
+import type { PulsarClientOptions } from './pulsar-client-options.ts';
+import { CommandType, SubType } from './protocol/command-type.ts';
+import { COMPRESSION_BY_NAME } from './protocol/compression-type.ts';
+import { parseTopicName, partitionName } from './topic-name.ts';
+import { systemTimers, type Timers } from './timers.ts';
+
+const MAX_LOOKUP_REDIRECTS = 20;
+const SUB_TYPES: Record<string, SubType> = {
+  exclusive: SubType.Exclusive,
+  shared: SubType.Shared,
+  failover: SubType.Failover,
+  key_shared: SubType.Key_Shared,
+};
+
+/**
+ * A client of Pulsar's binary protocol (pure TypeScript). One client holds a connection pool;
+ * producers and consumers created from it reconnect by themselves. `connected` is true while
+ * every producer and consumer is attached to its broker; `connected` / `disconnected` events
+ * mark the changes (for readiness probes).
+ */
+export class PulsarClient extends EventEmitter<{ connected: []; disconnected: [] }> implements ClientContext {
+  readonly timers: Timers;
+  readonly logger: Logger;
+  readonly backoff: BackoffOptions;
+  readonly operationTimeoutMs: number;
+  private readonly serviceAddresses: string[];
+  private readonly useTls: boolean;
+  private readonly pool: ConnectionPool;
+  private serviceIndex = 0;
+  private nextProducerId = 0;
+  private nextConsumerId = 0;
+  private readonly handles = new Set<AttachedHandle>();
+  private readonly closables = new Set<{ close(): Promise<void> }>();
+  private lastConnected = true;
+  private closed = false;
+
+  constructor(options: PulsarClientOptions) {
+    super();
+    const url = parseServiceUrl(options.serviceUrl);
+    this.serviceAddresses = url.addresses;
+    this.useTls = url.tls;
+    this.timers = options.timers ?? systemTimers;
+    this.logger = options.logger ?? silentLogger();
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.operationTimeoutMs = options.operationTimeoutMs ?? 30_000;
+    this.pool = new ConnectionPool({
+      useTls: url.tls,
+      tls: options.tls ?? {},
+      authentication: options.authentication ?? noAuthentication,
+      connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000,
+      operationTimeoutMs: this.operationTimeoutMs,
+      keepAliveIntervalMs: options.keepAliveIntervalMs ?? 30_000,
+      timers: this.timers,
+      logger: this.logger,
+    });
+  }
+
+  /** True while every producer and consumer of this client is attached to a broker. */
+  get connected(): boolean {
+    if (this.closed) return false;
+    for (const handle of this.handles) if (!handle.connected) return false;
+    return true;
+  }
+
+  newProducerId(): number {
+    return this.nextProducerId++;
+  }
+
+  newConsumerId(): number {
+    return this.nextConsumerId++;
+  }
+
+  attach(handle: AttachedHandle): void {
+    this.handles.add(handle);
+    this.stateChanged();
+  }
+
+  detach(handle: AttachedHandle): void {
+    this.handles.delete(handle);
+    this.stateChanged();
+  }
+
+  stateChanged(): void {
+    const now = this.connected;
+    if (now === this.lastConnected) return;
+    this.lastConnected = now;
+    this.emit(now ? 'connected' : 'disconnected');
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw PulsarErrors.clientClosed.create('the Pulsar client is closed');
+  }
+
+  private async serviceConnection(): Promise<PulsarConnection> {
+    let lastError: unknown;
+    for (let i = 0; i < this.serviceAddresses.length; i++) {
+      const address = this.serviceAddresses[this.serviceIndex % this.serviceAddresses.length]!;
+      try {
+        return await this.pool.get(address, address);
+      } catch (error) {
+        lastError = error;
+        this.serviceIndex++;
+      }
+    }
+    throw lastError;
+  }
+
+  /** Looks up the broker that serves `topic` (following redirects) and returns a connection to it. */
+  async connectionForTopic(topic: string): Promise<PulsarConnection> {
+    this.ensureOpen();
+    let connection = await this.serviceConnection();
+    let authoritative = false;
+    for (let hop = 0; hop < MAX_LOOKUP_REDIRECTS; hop++) {
+      const requestId = connection.newRequestId();
+      const answer = await connection.request(
+        connection.encoder.lookup(topic, requestId, authoritative),
+        requestId,
+        `lookup of ${topic}`,
+      );
+      if (answer.type === CommandType.ERROR)
+        throw serverError(answer.error, answer.message, `lookup of ${topic}`);
+      if (answer.type !== CommandType.LOOKUP_RESPONSE) {
+        throw PulsarErrors.protocolError.create(`unexpected answer ${answer.type} to LOOKUP`);
+      }
+      if (answer.response === 2) {
+        throw serverError(answer.error ?? 0, answer.message ?? 'lookup failed', `lookup of ${topic}`);
+      }
+      const url = this.useTls ? answer.brokerServiceUrlTls : answer.brokerServiceUrl;
+      if (url === undefined) throw PulsarErrors.lookupFailed.create(`lookup of ${topic} named no broker`);
+      const broker = parseServiceUrl(url).addresses[0]!;
+      const service = this.serviceAddresses[this.serviceIndex % this.serviceAddresses.length]!;
+      connection = answer.proxyThroughServiceUrl
+        ? await this.pool.get(broker, service, url)
+        : await this.pool.get(broker, broker);
+      if (answer.response === 1) return connection; // Connect
+      authoritative = answer.authoritative;
+    }
+    throw PulsarErrors.lookupFailed.create(
+      `lookup of ${topic} was redirected more than ${MAX_LOOKUP_REDIRECTS} times`,
+    );
+  }
+
+  /** Runs a lookup-style request, retrying retriable failures (broker starting, moving) for the operation timeout. */
+  private async withRetry<T>(what: string, request: () => Promise<T>): Promise<T> {
+    let result: T | undefined;
+    await new ReconnectLoop({
+      what,
+      backoff: this.backoff,
+      timers: this.timers,
+      logger: this.logger,
+      firstAttemptTimeoutMs: this.operationTimeoutMs,
+      attempt: async () => {
+        result = await request();
+      },
+      onFatal: () => undefined,
+    }).start();
+    return result as T;
+  }
+
+  /** Number of partitions of a topic; 0 for a non-partitioned topic. Retries while the broker is unavailable. */
+  partitionCount(topic: string): Promise<number> {
+    return this.withRetry(`partition metadata of ${topic}`, () => this.fetchPartitionCount(topic));
+  }
+
+  private async fetchPartitionCount(topic: string): Promise<number> {
+    this.ensureOpen();
+    const name = parseTopicName(topic).fullName;
+    const connection = await this.serviceConnection();
+    const requestId = connection.newRequestId();
+    const answer = await connection.request(
+      connection.encoder.partitionedMetadata(name, requestId),
+      requestId,
+      `partition metadata of ${name}`,
+    );
+    if (answer.type === CommandType.ERROR)
+      throw serverError(answer.error, answer.message, `metadata of ${name}`);
+    if (answer.type !== CommandType.PARTITIONED_METADATA_RESPONSE) {
+      throw PulsarErrors.protocolError.create(`unexpected answer ${answer.type} to PARTITIONED_METADATA`);
+    }
+    if (answer.failed)
+      throw serverError(answer.error ?? 0, answer.message ?? 'failed', `metadata of ${name}`);
+    return answer.partitions;
+  }
+
+  /** Persistent topics of a namespace (partitions listed one by one, as the broker reports them). */
+  topicsOfNamespace(namespace: string): Promise<string[]> {
+    return this.withRetry(`topics of ${namespace}`, () => this.fetchTopicsOfNamespace(namespace));
+  }
+
+  private async fetchTopicsOfNamespace(namespace: string): Promise<string[]> {
+    this.ensureOpen();
+    const connection = await this.serviceConnection();
+    const requestId = connection.newRequestId();
+    const answer = await connection.request(
+      connection.encoder.topicsOfNamespace(requestId, namespace, 0),
+      requestId,
+      `topics of ${namespace}`,
+    );
+    if (answer.type === CommandType.ERROR)
+      throw serverError(answer.error, answer.message, `topics of ${namespace}`);
+    if (answer.type !== CommandType.GET_TOPICS_OF_NAMESPACE_RESPONSE) {
+      throw PulsarErrors.protocolError.create(`unexpected answer ${answer.type} to GET_TOPICS_OF_NAMESPACE`);
+    }
+    return answer.topics;
+  }
+
+  async createProducer(options: ProducerOptions): Promise<Producer> {
+    this.ensureOpen();
+    const topic = parseTopicName(options.topic).fullName;
+    const batching = options.batching ?? {};
+    const compression = COMPRESSION_BY_NAME[options.compression ?? 'none'];
+    if (compression === undefined) {
+      throw PulsarErrors.invalidConfiguration.create(`unknown compression ${String(options.compression)}`);
+    }
+    const maxPending = options.maxPendingMessages ?? 1000;
+    if (!(maxPending >= 1))
+      throw PulsarErrors.invalidConfiguration.create('maxPendingMessages must be at least 1');
+    const partitions = await this.partitionCount(topic);
+    const names =
+      partitions === 0 ? [topic] : Array.from({ length: partitions }, (_, i) => partitionName(topic, i));
+    const parts = names.map(
+      (name, i) =>
+        new PartitionProducer(this, {
+          topic: name,
+          partition: partitions === 0 ? -1 : i,
+          producerName: options.producerName,
+          batchingEnabled: batching.enabled ?? true,
+          batchKeyBased: batching.keyBased ?? false,
+          batchMaxMessages: Math.max(1, batching.maxMessages ?? 1000),
+          batchMaxBytes: Math.max(1, batching.maxBytes ?? 128 * 1024),
+          batchMaxDelayMs: Math.max(0, batching.maxDelayMs ?? 1),
+          compression,
+          sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
+          maxPendingMessages: maxPending,
+          initialSequenceId:
+            options.initialSequenceId === undefined ? undefined : BigInt(options.initialSequenceId),
+          properties: options.properties,
+        }),
+    );
+    await this.startAll(parts);
+    const producer = new Producer(
+      topic,
+      parts,
+      options.hashingScheme ?? 'java-string',
+      batching.maxDelayMs ?? 1,
+      this.timers,
+    );
+    this.track(producer);
+    return producer;
+  }
+
+  private async startAll(
+    parts: readonly { start(): Promise<void>; close(): Promise<void> }[],
+  ): Promise<void> {
+    const results = await Promise.allSettled(parts.map((p) => p.start()));
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure !== undefined) {
+      await Promise.all(parts.map((p) => p.close().catch(() => undefined)));
+      throw failure.reason;
+    }
+  }
+
+  private track(closable: { close(): Promise<void> }): void {
+    this.closables.add(closable);
+    const close = closable.close.bind(closable);
+    closable.close = async () => {
+      this.closables.delete(closable);
+      await close();
+    };
+  }
+
+  async subscribe(options: ConsumerOptions): Promise<Consumer> {
+    this.ensureOpen();
+    const given = [
+      options.topic !== undefined,
+      options.topics !== undefined,
+      options.topicsPattern !== undefined,
+    ];
+    if (given.filter(Boolean).length !== 1) {
+      throw PulsarErrors.invalidConfiguration.create('give exactly one of topic, topics or topicsPattern');
+    }
+    if (!options.subscription)
+      throw PulsarErrors.invalidConfiguration.create('a subscription name is needed');
+    const subType = SUB_TYPES[(options.type ?? 'Exclusive').toLowerCase()];
+    if (subType === undefined) {
+      throw PulsarErrors.invalidConfiguration.create(`unknown subscription type ${String(options.type)}`);
+    }
+    const receiverQueueSize = options.receiverQueueSize ?? 1000;
+    if (!(receiverQueueSize >= 1))
+      throw PulsarErrors.invalidConfiguration.create('receiverQueueSize must be at least 1');
+    const policy = options.deadLetterPolicy;
+    if (policy !== undefined && !(policy.maxRedeliverCount >= 0)) {
+      throw PulsarErrors.invalidConfiguration.create('deadLetterPolicy.maxRedeliverCount must be 0 or more');
+    }
+    const consumer = new Consumer({
+      subscription: options.subscription,
+      timers: this.timers,
+      logger: this.logger,
+      deadLetterPolicy: policy,
+      createDeadLetterProducer: (topic) =>
+        this.createProducer({ topic, batching: { enabled: false }, sendTimeoutMs: this.operationTimeoutMs }),
+    });
+    const base: Omit<TopicConsumerSettings, 'topic' | 'partition'> = {
+      subscription: options.subscription,
+      subType,
+      initialPosition: options.initialPosition === 'earliest' ? 1 : 0,
+      receiverQueueSize,
+      consumerName: options.consumerName,
+      batchIndexAck: options.batchIndexAck ?? false,
+      ackGroupingMs: options.ackGroupingMs ?? 10,
+      nackRedeliveryDelayMs: options.nackRedeliveryDelayMs ?? 60_000,
+      ackTimeoutMs: options.ackTimeoutMs ?? 0,
+    };
+    const addTopic = async (topic: string, knownPartition?: number): Promise<TopicConsumer[]> => {
+      const name = parseTopicName(topic);
+      let targets: [string, number][];
+      if (knownPartition !== undefined) targets = [[name.fullName, knownPartition]];
+      else {
+        const partitions = await this.partitionCount(name.fullName);
+        targets =
+          partitions === 0
+            ? [[name.fullName, -1]]
+            : Array.from({ length: partitions }, (_, i) => [partitionName(name.fullName, i), i]);
+      }
+      return targets.map(([t, p]) => new TopicConsumer(this, consumer, { ...base, topic: t, partition: p }));
+    };
+
+    let parts: TopicConsumer[];
+    let pattern: RegExp | undefined;
+    if (options.topicsPattern !== undefined) {
+      pattern =
+        typeof options.topicsPattern === 'string' ? new RegExp(options.topicsPattern) : options.topicsPattern;
+      parts = (await this.matchingTopics(pattern)).map(
+        ({ topic, partition }) => new TopicConsumer(this, consumer, { ...base, topic, partition }),
+      );
+    } else {
+      const topics = options.topics ?? [options.topic!];
+      parts = (await Promise.all(topics.map((t) => addTopic(t)))).flat();
+    }
+    for (const part of parts) consumer.addPart(part);
+    await this.startAll(parts);
+    if (pattern !== undefined)
+      this.watchPattern(consumer, pattern, base, options.patternDiscoveryIntervalMs ?? 60_000);
+    this.track(consumer);
+    return consumer;
+  }
+
+  /** Topics (or partitions) of the pattern's namespace whose full name matches the pattern. */
+  private async matchingTopics(pattern: RegExp): Promise<{ topic: string; partition: number }[]> {
+    const source = pattern.source.replace(/\\\//g, '/');
+    const ns = /^(?:(?:non-)?persistent:\/\/)?([-=:.\w]+\/[-=:.\w]+)\//.exec(source);
+    if (ns === null) {
+      throw PulsarErrors.invalidConfiguration.create(
+        'topicsPattern must start with the namespace, e.g. persistent://public/default/in-.*',
+      );
+    }
+    const topics = await this.topicsOfNamespace(ns[1]!);
+    const matched: { topic: string; partition: number }[] = [];
+    for (const topic of topics) {
+      const name = parseTopicName(topic);
+      if (name.localName.startsWith('__')) continue; // system topics
+      if (!pattern.test(name.baseName) && !pattern.test(name.fullName)) continue;
+      matched.push({ topic: name.fullName, partition: name.partitionIndex });
+    }
+    return matched;
+  }
+
+  private watchPattern(
+    consumer: Consumer,
+    pattern: RegExp,
+    base: Omit<TopicConsumerSettings, 'topic' | 'partition'>,
+    intervalMs: number,
+  ): void {
+    let timer: unknown;
+    let stopped = false;
+    const tick = async (): Promise<void> => {
+      try {
+        const found = await this.matchingTopics(pattern);
+        const current = new Set(consumer.topics);
+        const wanted = new Set(found.map((f) => f.topic));
+        for (const { topic, partition } of found) {
+          if (current.has(topic) || stopped) continue;
+          const part = new TopicConsumer(this, consumer, { ...base, topic, partition });
+          consumer.addPart(part);
+          try {
+            await part.start();
+            this.logger.info({ topic }, 'pulsar: pattern subscription added a topic');
+          } catch (error) {
+            consumer.removePart(topic);
+            this.logger.warn({ err: error, topic }, 'pulsar: pattern subscription could not add a topic');
+          }
+        }
+        for (const topic of current) {
+          if (!wanted.has(topic)) await consumer.removePart(topic)?.close();
+        }
+      } catch (error) {
+        this.logger.warn({ err: error }, 'pulsar: pattern discovery failed');
+      }
+      if (!stopped) schedule();
+    };
+    const schedule = (): void => {
+      timer = this.timers.setTimeout(() => void tick(), intervalMs);
+      (timer as { unref?: () => void }).unref?.();
+    };
+    consumer.onClose = () => {
+      stopped = true;
+      this.timers.clearTimeout(timer);
+    };
+    schedule();
+  }
+
+  /** Closes every producer and consumer (flushing what they hold), then the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const all = [...this.closables];
+    await Promise.all(all.map((c) => c.close().catch(() => undefined)));
+    this.closed = true;
+    this.handles.clear();
+    await this.pool.closeAll();
+  }
+}
+
+/** `pulsar://a:6650,b:6650` → addresses; the default port is 6650 (6651 with TLS). */
+export function parseServiceUrl(serviceUrl: string): { tls: boolean; addresses: string[] } {
+  const match = /^(pulsar|pulsar\+ssl):\/\/([^/]+)\/?$/.exec(serviceUrl.trim());
+  if (match === null) {
+    throw PulsarErrors.invalidConfiguration.create(
+      `service URL ${JSON.stringify(serviceUrl)} must look like pulsar://host:6650 or pulsar+ssl://host:6651`,
+    );
+  }
+  const tls = match[1] === 'pulsar+ssl';
+  const addresses = match[2]!.split(',').map((hostPort) => {
+    const withPort =
+      /:\d+$/.test(hostPort) && !/^\[[^\]]*\]$/.test(hostPort)
+        ? hostPort
+        : `${hostPort}:${tls ? 6651 : 6650}`;
+    return withPort;
+  });
+  return { tls, addresses };
+}
+
+export type { SubscriptionType };
