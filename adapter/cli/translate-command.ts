@@ -1,13 +1,9 @@
 import { parseOptions } from '../../runtime/config/parse-options.ts';
 import { renderOptionsHelp } from '../../runtime/config/render-options-help.ts';
 import { UsageError } from '../../runtime/errors/usage-error.ts';
-import { parseDocuments, type ParsedDocument } from '../input/parse-documents.ts';
-import { readInputs } from '../input/read-inputs.ts';
-import type { KubernetesObject } from '../translate/kubernetes-object.ts';
 import { renderManifests } from '../translate/render-manifests.ts';
-import { translate } from '../translate/translate.ts';
 import { EXIT_INVALID_INPUT, EXIT_OK, type CliIo, type Command } from './cli-io.ts';
-import { formatDiagnostic, formatParseProblem } from './format-diagnostic.ts';
+import { translateFiles } from './translate-files.ts';
 import { translateOptions } from './translate-options.ts';
 
 function help(): string {
@@ -60,48 +56,14 @@ export const command: Command = {
       throw new UsageError('-f - (standard input) may be given only once');
     }
 
-    const stderr: string[] = [];
-    let failed = false;
-    const { sources, problems } = await readInputs(config.filename, io);
-    for (const p of problems) stderr.push(`${p.name}: error: ${p.message}`);
-    failed ||= problems.length > 0;
-
-    const documents: ParsedDocument[] = [];
-    for (const source of sources) {
-      const result = parseDocuments(source);
-      for (const p of result.problems) {
-        stderr.push(formatParseProblem(p));
-        failed ||= p.severity === 'error';
-      }
-      documents.push(...result.documents);
-    }
-
-    const results = translate(
-      documents.map((d) => d.value),
-      {
-        image: config.image,
-        namespace: config.namespace,
-        clusterDomain: config.clusterDomain,
-        strict: config.strict,
-        passthrough: config.passthrough,
-      },
-    );
-    const objects: KubernetesObject[] = [];
-    results.forEach((result, i) => {
-      const doc = documents[i]!;
-      // In source order, so the messages read top to bottom like the file.
-      const located = result.diagnostics.map((d) => ({ d, pos: doc.locate(d.path) }));
-      located.sort(
-        (a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.column ?? 0) - (b.pos?.column ?? 0),
-      );
-      for (const { d } of located) {
-        stderr.push(formatDiagnostic(doc, result.kind, result.name, d));
-        failed ||= d.severity === 'error';
-      }
-      objects.push(...result.objects);
+    const { objects, messages, failed } = await translateFiles(config.filename, io, {
+      image: config.image,
+      namespace: config.namespace,
+      clusterDomain: config.clusterDomain,
+      strict: config.strict,
+      passthrough: config.passthrough,
     });
-
-    if (stderr.length > 0) io.stderr.write(`${stderr.join('\n')}\n`);
+    if (messages.length > 0) io.stderr.write(`${messages.join('\n')}\n`);
     // Nothing on stdout unless everything translated: a partial apply is worse than none.
     if (failed) return EXIT_INVALID_INPUT;
     io.stdout.write(renderManifests(objects, config.output));
