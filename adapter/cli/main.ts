@@ -26,7 +26,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   },
   dev: {
     summary: 'run a Function Mesh spec end to end on this machine',
-    load: async () => (await import('../../runtime/dev/dev-command.ts')).command,
+    load: async () => (await import('../dev/dev-command.ts')).command,
   },
   pulsar: {
     summary: 'start, stop or check a local Apache Pulsar standalone broker',
