@@ -28,6 +28,22 @@ export const devOptions = {
     default: '.knmesh/pulsar',
     description: 'instance directory of the embedded broker, reused when one already runs there',
   }),
+  pulsarBrokerPort: option.integer({
+    flag: 'pulsar-broker-port',
+    env: 'KNMESH_PULSAR_BROKER_PORT',
+    default: 6650,
+    min: 1,
+    max: 65535,
+    description: 'binary protocol port of the embedded broker when dev starts it',
+  }),
+  pulsarWebPort: option.integer({
+    flag: 'pulsar-web-port',
+    env: 'KNMESH_PULSAR_WEB_PORT',
+    default: 8080,
+    min: 1,
+    max: 65535,
+    description: 'admin port of the embedded broker when dev starts it',
+  }),
   ingressPort: option.integer({
     flag: 'ingress-port',
     default: 8081,
