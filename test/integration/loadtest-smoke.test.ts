@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testBroker } from './support/test-broker.ts';
+
+interface Results {
+  verdict: { passed: boolean };
+  phases: {
+    name: string;
+    summary: { sent: number; accepted: number; replies: number; missing: number; duplicates: number };
+  }[];
+  timeline: { sent: number; replies: number }[];
+}
+
+// The full load run is a script (`npm run loadtest`); CI runs its smoke scenario: a few seconds at
+// a low rate through the whole local pipeline, measured end to end.
+describe('npm run loadtest (smoke)', () => {
+  it('drives the local pipeline end to end and writes JSON results and an SVG chart', async () => {
+    const broker = testBroker();
+    const resultsDir = await mkdtemp(join(tmpdir(), 'knmesh-loadtest-'));
+    const child = spawn(
+      process.execPath,
+      [
+        'loadtest/run-loadtest.ts',
+        '--scenario',
+        'smoke',
+        '--warmup',
+        '1s',
+        '--pulsar-url',
+        broker.brokerUrl,
+        '--admin-url',
+        broker.adminUrl,
+        '--results-dir',
+        resultsDir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code, stderr).toBe(0);
+    const { results, chart } = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      results: string;
+      chart: string;
+    };
+    const parsed = JSON.parse(await readFile(results, 'utf8')) as Results;
+    const smoke = parsed.phases.find((p) => p.name === 'smoke')!.summary;
+    expect(smoke.sent).toBe(250); // 50 events/s for 5 s
+    expect([smoke.accepted, smoke.replies, smoke.missing, smoke.duplicates]).toEqual([250, 250, 0, 0]);
+    expect(parsed.verdict.passed).toBe(true);
+    expect(parsed.timeline.reduce((n, row) => n + row.replies, 0)).toBeGreaterThanOrEqual(250);
+    const svg = await readFile(chart, 'utf8');
+    expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+  });
+});
