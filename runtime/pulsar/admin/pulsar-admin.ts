@@ -67,13 +67,29 @@ export class PulsarAdmin {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Awaited<ReturnType<typeof fetch>>;
     try {
-      response = await fetch(`${this.base}${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: body instanceof RawJson ? body.text : JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
-      });
+      // A broker answers 307 for a topic another broker owns. fetch would follow it but drop the
+      // Authorization header on a cross-origin hop, so redirects are followed here, credentials
+      // kept, never from https down to http.
+      let url = new URL(`${this.base}${path}`);
+      for (let hops = 0; ; hops++) {
+        response = await fetch(url, {
+          method,
+          headers,
+          redirect: 'manual',
+          ...(body === undefined ? {} : { body: body instanceof RawJson ? body.text : JSON.stringify(body) }),
+          signal: AbortSignal.timeout(this.timeoutMs),
+          ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+        });
+        const location = response.headers.get('location');
+        if (![301, 302, 307, 308].includes(response.status) || location === null) break;
+        await response.body?.cancel();
+        const next = new URL(location, url);
+        if (hops >= 10) throw new Error(`more than 10 redirects, last to ${next.origin}`);
+        if (url.protocol === 'https:' && next.protocol !== 'https:') {
+          throw new Error(`refusing a redirect from https to ${next.protocol}//${next.host}`);
+        }
+        url = next;
+      }
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
       throw (timedOut ? PulsarErrors.timeout : PulsarErrors.adminRequestFailed).create(

@@ -55,6 +55,10 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
   maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
   serverVersion = '';
   private socket: Socket | undefined;
+  private decoder: FrameDecoder = new FrameDecoder(
+    DEFAULT_MAX_MESSAGE_SIZE + FRAME_OVERHEAD,
+    () => undefined,
+  );
   private readonly pending = new Map<number, PendingRequest>();
   private readonly producers = new Map<number, ProducerHandler>();
   private readonly consumers = new Map<number, ConsumerHandler>();
@@ -99,6 +103,7 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
     const decoder = new FrameDecoder(DEFAULT_MAX_MESSAGE_SIZE + FRAME_OVERHEAD, (frame) =>
       this.onFrame(frame),
     );
+    this.decoder = decoder;
     socket.on('data', (chunk: Buffer) => {
       this.receivedSinceCheck = true;
       try {
@@ -238,7 +243,14 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
         return;
       case CommandType.CONNECTED:
         this.serverVersion = command.serverVersion;
-        if (command.maxMessageSize !== undefined) this.maxMessageSize = command.maxMessageSize;
+        if (command.maxMessageSize !== undefined) {
+          this.maxMessageSize = command.maxMessageSize;
+          // Accept every frame the broker may legitimately send: a message as large as it allows.
+          this.decoder.maxFrameSize = Math.max(
+            this.decoder.maxFrameSize,
+            command.maxMessageSize + FRAME_OVERHEAD,
+          );
+        }
         this.handshake?.resolve();
         this.handshake = undefined;
         return;

@@ -10,7 +10,7 @@ import { AckType, CommandType, SubType } from '../protocol/command-type.ts';
 import { CompressionType } from '../protocol/compression-type.ts';
 import type { IncomingCommand } from '../protocol/incoming-command.ts';
 import type { MessageIdData } from '../protocol/message-id-data.ts';
-import { parseMessagePayload } from '../protocol/parse-message-payload.ts';
+import { parseMessagePayload, peekMessageCount } from '../protocol/parse-message-payload.ts';
 import { ProtobufReader } from '../protocol/protobuf-reader.ts';
 import { readSingleMessageMetadata } from '../protocol/single-message-metadata.ts';
 import { ackSetHas, ackSetOf } from './ack-set.ts';
@@ -162,13 +162,21 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   onMessage(command: Extract<IncomingCommand, { type: 9 }>, frame: Buffer, payloadOffset: number): void {
     if (this.state !== 'ready') return;
     if (command.consumerEpoch !== undefined && command.consumerEpoch < this.epoch) {
-      this.messageTaken(); // stale delivery from before a redeliver-all: drop, keep the permit
+      // Stale delivery from before a redeliver-all: drop it, but give back every permit the
+      // broker charged for it (one per message of a batch), or the consumer slowly starves.
+      const count = peekMessageCount(frame, payloadOffset);
+      for (let i = 0; i < count; i++) this.messageTaken();
       return;
     }
     const idData = command.messageId;
     const parsed = parseMessagePayload(frame, payloadOffset);
     if (parsed === undefined) {
-      this.discard(idData, ValidationError.ChecksumMismatch, 1, 'checksum mismatch');
+      this.discard(
+        idData,
+        ValidationError.ChecksumMismatch,
+        peekMessageCount(frame, payloadOffset),
+        'checksum mismatch',
+      );
       return;
     }
     const md = parsed.metadata;

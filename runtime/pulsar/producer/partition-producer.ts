@@ -210,7 +210,9 @@ export class PartitionProducer implements ProducerHandler {
     // Backpressure: wait for a slot; release() hands the slot over already counted.
     return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => {
       if (this.state === 'closed') {
-        this.pendingCount--;
+        // Give the slot back and wake the next waiter, which fails the same way: every send
+        // waiting for room settles, not just as many as were pending when the producer closed.
+        this.release(1);
         throw (
           this.failure ?? PulsarErrors.producerClosed.create(`producer on ${this.settings.topic} is closed`)
         );

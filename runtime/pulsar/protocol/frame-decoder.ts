@@ -6,7 +6,8 @@
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private readonly maxFrameSize: number;
+  /** Raised after CONNECTED to the broker's `max_message_size` plus frame overhead. */
+  maxFrameSize: number;
   private readonly onFrame: (frame: Buffer) => void;
 
   constructor(maxFrameSize: number, onFrame: (frame: Buffer) => void) {

@@ -31,3 +31,21 @@ export function parseMessagePayload(frame: Buffer, offset: number): MessagePaylo
   const metadata = readMessageMetadata(new ProtobufReader(frame, pos, pos + metadataSize));
   return { metadata, payload: frame.subarray(pos + metadataSize) };
 }
+
+/**
+ * How many messages a MESSAGE frame carries (`num_messages_in_batch`, else 1), read without
+ * checking the checksum: the broker charged that many permits for it, so a frame the client
+ * drops must give back that many. Unreadable metadata counts as one.
+ */
+export function peekMessageCount(frame: Buffer, offset: number): number {
+  try {
+    let pos = offset;
+    if (frame.readUInt16BE(pos) === MAGIC_BROKER_ENTRY_METADATA) pos += 6 + frame.readUInt32BE(pos + 2);
+    if (frame.readUInt16BE(pos) === MAGIC_CRC32C) pos += 6;
+    const metadataSize = frame.readUInt32BE(pos);
+    pos += 4;
+    return readMessageMetadata(new ProtobufReader(frame, pos, pos + metadataSize)).numMessagesInBatch ?? 1;
+  } catch {
+    return 1;
+  }
+}

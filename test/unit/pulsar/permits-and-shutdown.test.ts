@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../runtime/observability/create-logger.ts';
+import { Consumer } from '../../../runtime/pulsar/consumer/consumer.ts';
+import { TopicConsumer } from '../../../runtime/pulsar/consumer/topic-consumer.ts';
+import { PartitionProducer } from '../../../runtime/pulsar/producer/partition-producer.ts';
+import { CommandEncoder } from '../../../runtime/pulsar/protocol/command-encoder.ts';
+import { CompressionType } from '../../../runtime/pulsar/protocol/compression-type.ts';
+import { FrameDecoder } from '../../../runtime/pulsar/protocol/frame-decoder.ts';
+import { emptyMessageMetadata } from '../../../runtime/pulsar/protocol/message-metadata.ts';
+import { peekMessageCount } from '../../../runtime/pulsar/protocol/parse-message-payload.ts';
+import { ProtobufReader } from '../../../runtime/pulsar/protocol/protobuf-reader.ts';
+
+const timers = {
+  now: () => Date.now(),
+  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+  clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** A connection that records what the client writes and answers every request with success. */
+function fakeConnection(answerType: 13 | 17) {
+  const writes: Buffer[] = [];
+  let id = 1;
+  return {
+    writes,
+    encoder: new CommandEncoder(),
+    maxMessageSize: 5 * 1024 * 1024,
+    isClosed: false,
+    newRequestId: () => id++,
+    registerProducer: () => undefined,
+    unregisterProducer: () => undefined,
+    registerConsumer: () => undefined,
+    unregisterConsumer: () => undefined,
+    write: (b: Buffer) => void writes.push(Buffer.from(b)),
+    close: () => undefined,
+    request: (_frame: Buffer, requestId: number) =>
+      Promise.resolve(
+        answerType === 17
+          ? { type: 17, requestId, producerName: 'p', lastSequenceId: -1n, schemaVersion: undefined }
+          : { type: 13, requestId },
+      ),
+  };
+}
+
+function fakeClient(connection: unknown) {
+  let n = 0;
+  return {
+    timers,
+    logger: silentLogger(),
+    backoff: { initialMs: 10, maxMs: 100, jitter: 0 },
+    operationTimeoutMs: 1000,
+    connectionForTopic: () => Promise.resolve(connection as never),
+    newProducerId: () => n++,
+    newConsumerId: () => n++,
+    attach: () => undefined,
+    detach: () => undefined,
+    stateChanged: () => undefined,
+  };
+}
+
+/** The part of a MESSAGE frame after the command, as the connection hands it to a consumer. */
+function messagePayload(numMessagesInBatch: number | undefined): { frame: Buffer; offset: number } {
+  const metadata = { ...emptyMessageMetadata(), producerName: 'p', numMessagesInBatch };
+  const send = new CommandEncoder().send(
+    { producerId: 0, sequenceId: 0n, numMessages: 1 },
+    metadata,
+    Buffer.from('x'),
+  );
+  const frame = send.subarray(4); // without the total-size prefix, as FrameDecoder delivers it
+  return { frame, offset: 4 + frame.readUInt32BE(0) };
+}
+
+/** Sum of the permits granted by the FLOW commands (BaseCommand field 11) among `writes`. */
+function permitsGranted(writes: readonly Buffer[]): number {
+  let total = 0;
+  for (const w of writes) {
+    const r = new ProtobufReader(w, 8, 8 + w.readUInt32BE(4));
+    while (r.next()) {
+      if (r.field !== 11) {
+        r.skip();
+        continue;
+      }
+      const flow = r.sub();
+      while (flow.next()) {
+        if (flow.field === 2) total += flow.varint();
+        else flow.skip();
+      }
+    }
+  }
+  return total;
+}
+
+describe('permits and shutdown', () => {
+  it('peekMessageCount reads a batch size without trusting the checksum', () => {
+    const batch = messagePayload(10);
+    expect(peekMessageCount(batch.frame, batch.offset)).toBe(10);
+    const single = messagePayload(undefined);
+    expect(peekMessageCount(single.frame, single.offset)).toBe(1);
+    expect(peekMessageCount(Buffer.alloc(3), 0)).toBe(1);
+  });
+
+  it('a consumer gives back every permit of a stale batch, so Failover after a nack does not starve', async () => {
+    const connection = fakeConnection(13);
+    const consumer = new Consumer({
+      subscription: 's',
+      timers,
+      logger: silentLogger(),
+      deadLetterPolicy: undefined,
+      createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
+    });
+    const part = new TopicConsumer(fakeClient(connection), consumer, {
+      topic: 'persistent://public/default/t',
+      partition: -1,
+      subscription: 's',
+      subType: 2,
+      initialPosition: 1,
+      receiverQueueSize: 10,
+      consumerName: undefined,
+      batchIndexAck: false,
+      ackGroupingMs: 0,
+      nackRedeliveryDelayMs: 0,
+      ackTimeoutMs: 0,
+    } as never);
+    consumer.addPart(part);
+    await part.start();
+    part.redeliver([]); // Failover nack: redeliver all, new epoch
+    const before = connection.writes.length;
+    const { frame, offset } = messagePayload(10);
+    for (let entry = 0; entry < 10; entry++) {
+      part.onMessage(
+        {
+          type: 9,
+          consumerId: 0,
+          messageId: { ledgerId: 1, entryId: entry, partition: -1, batchIndex: -1 },
+          redeliveryCount: 0,
+          ackSet: undefined,
+          consumerEpoch: 0,
+        } as never,
+        frame,
+        offset,
+      );
+    }
+    // The broker charged 100 permits for 10 stale batches of 10; all come back (in halves of the queue).
+    expect(permitsGranted(connection.writes.slice(before))).toBe(100);
+  });
+
+  it('every send waiting for room in a full producer settles when the producer closes', async () => {
+    const producer = new PartitionProducer(
+      fakeClient(fakeConnection(17)),
+      {
+        topic: 'persistent://public/default/t',
+        partition: -1,
+        producerName: undefined,
+        batchingEnabled: false,
+        batchKeyBased: false,
+        batchMaxMessages: 1,
+        batchMaxBytes: 1,
+        batchMaxDelayMs: 1,
+        compression: CompressionType.NONE,
+        sendTimeoutMs: 0,
+        maxPendingMessages: 1,
+        initialSequenceId: undefined,
+        properties: undefined,
+      },
+    );
+    await producer.start();
+    const outcomes = await Promise.allSettled([
+      ...[0, 1, 2, 3].map((i) => producer.send({ payload: Buffer.from(`m${i}`) })),
+      producer.close({ flushTimeoutMs: 20 }).then(() => 'closed'),
+    ]);
+    expect(outcomes.slice(0, 4).map((o) => o.status)).toEqual([
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
+  });
+
+  it('the frame limit follows the broker: larger frames pass once it is raised', () => {
+    const frames: number[] = [];
+    const decoder = new FrameDecoder(5 * 1024 * 1024 + 64 * 1024, (f) => void frames.push(f.length));
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(8 * 1024 * 1024);
+    expect(() => decoder.push(size)).toThrow('exceeds the maximum');
+    const raised = new FrameDecoder(5 * 1024 * 1024, (f) => void frames.push(f.length));
+    raised.maxFrameSize = 16 * 1024 * 1024 + 64 * 1024;
+    raised.push(Buffer.concat([size, Buffer.alloc(8 * 1024 * 1024)]));
+    expect(frames).toEqual([8 * 1024 * 1024]);
+  });
+});
