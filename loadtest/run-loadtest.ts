@@ -145,83 +145,87 @@ async function main(): Promise<number> {
   if (c.adminUrl !== undefined) devArgs.push('--admin-url', c.adminUrl);
   const pipeline = new DevPipeline(devArgs);
   log(`starting the local pipeline: knmesh dev ${devArgs.join(' ')}`);
-  const ready: DevReadyEvent = await pipeline.start(300_000);
-  const ingress = ready.ingresses[0];
-  const output = ready.outputTopics[0];
-  if (ingress === undefined || output === undefined)
-    throw new Error('the pipeline has no ingress or no output topic');
-  log(`ingress ${ingress.url} → ${ingress.topic}; replies from ${output}`);
-
-  const pool = new Pool(new URL(ingress.url).origin, { connections: scenario.maxVUs });
-  const collector = new ReplyCollector(ready.pulsarUrl, output);
-  const all = new LoadRecorder(Date.now()); // the whole run, for the chart
-  let phase = new LoadRecorder(Date.now());
-  await collector.start((seq, at) => {
-    all.reply(seq, at);
-    phase.reply(seq, at);
-  });
-
-  let nextSeq = 0;
-  const path = new URL(ingress.url).pathname;
-  const runPhase = async (name: string, phaseRate: number, ms: number): Promise<PhaseResult> => {
-    phase = new LoadRecorder(Date.now());
-    const recorder = phase;
-    log(`${name}: ${phaseRate} events/s for ${ms / 1000} s`);
-    nextSeq = await runArrivalRate({
-      rate: phaseRate,
-      durationMs: ms,
-      maxInFlight: scenario.maxVUs,
-      firstSeq: nextSeq,
-      onDropped: () => {
-        const at = Date.now();
-        recorder.dropped(at);
-        all.dropped(at);
-      },
-      send: async (seq) => {
-        const sentAt = Date.now();
-        const request = cloudEventRequest(runId, seq, sentAt, file.payloadBytes, file.eventType);
-        recorder.sent(seq, sentAt);
-        all.sent(seq, sentAt);
-        try {
-          const response = await pool.request({
-            method: 'POST',
-            path,
-            headers: request.headers,
-            body: request.body,
-          });
-          await response.body.dump();
-          const at = Date.now();
-          if (response.statusCode === 202) {
-            recorder.accepted(seq, at);
-            all.accepted(seq, at);
-          } else {
-            recorder.failed(seq, at, `HTTP ${response.statusCode}`);
-            all.failed(seq, at, `HTTP ${response.statusCode}`);
-          }
-        } catch (error) {
-          const kind = (error as { code?: string }).code ?? 'network error';
-          recorder.failed(seq, Date.now(), kind);
-          all.failed(seq, Date.now(), kind);
-        }
-      },
-    });
-    const until = Date.now() + drainMs;
-    while (recorder.outstanding > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    const summary = recorder.summary(ms);
-    const failures = judge(
-      summary,
-      c.search ? { ...scenario.thresholds, p99Ms: c.targetP99Ms } : scenario.thresholds,
-    );
-    log(
-      `${name}: ${summary.replies}/${summary.sent} replies, ${summary.throughput} replies/s, e2e p50 ${summary.e2e.p50Ms} ms p99 ${summary.e2e.p99Ms} ms` +
-        (failures.length > 0 ? ` — ${failures.join('; ')}` : ' — ok'),
-    );
-    return { name, rate: phaseRate, summary, passed: failures.length === 0, failures };
-  };
-
   const phases: PhaseResult[] = [];
-  let verdict: Record<string, unknown>;
+  let verdict: Record<string, unknown> | undefined;
+  const all = new LoadRecorder(Date.now()); // the whole run, for the chart
+  // From here on every exit path stops the pipeline (and the broker it may have started).
+  let collector: ReplyCollector | undefined;
+  let pool: Pool | undefined;
   try {
+    const ready: DevReadyEvent = await pipeline.start(300_000);
+    const ingress = ready.ingresses[0];
+    const output = ready.outputTopics[0];
+    if (ingress === undefined || output === undefined)
+      throw new Error('the pipeline has no ingress or no output topic');
+    log(`ingress ${ingress.url} → ${ingress.topic}; replies from ${output}`);
+
+    const http = new Pool(new URL(ingress.url).origin, { connections: scenario.maxVUs });
+    pool = http;
+    collector = new ReplyCollector(ready.pulsarUrl, output);
+    let phase = new LoadRecorder(Date.now());
+    await collector.start((seq, at) => {
+      all.reply(seq, at);
+      phase.reply(seq, at);
+    });
+
+    let nextSeq = 0;
+    const path = new URL(ingress.url).pathname;
+    const runPhase = async (name: string, phaseRate: number, ms: number): Promise<PhaseResult> => {
+      phase = new LoadRecorder(Date.now());
+      const recorder = phase;
+      log(`${name}: ${phaseRate} events/s for ${ms / 1000} s`);
+      nextSeq = await runArrivalRate({
+        rate: phaseRate,
+        durationMs: ms,
+        maxInFlight: scenario.maxVUs,
+        firstSeq: nextSeq,
+        onDropped: () => {
+          const at = Date.now();
+          recorder.dropped(at);
+          all.dropped(at);
+        },
+        send: async (seq) => {
+          const sentAt = Date.now();
+          const request = cloudEventRequest(runId, seq, sentAt, file.payloadBytes, file.eventType);
+          recorder.sent(seq, sentAt);
+          all.sent(seq, sentAt);
+          try {
+            const response = await http.request({
+              method: 'POST',
+              path,
+              headers: request.headers,
+              body: request.body,
+            });
+            await response.body.dump();
+            const at = Date.now();
+            if (response.statusCode === 202) {
+              recorder.accepted(seq, at);
+              all.accepted(seq, at);
+            } else {
+              recorder.failed(seq, at, `HTTP ${response.statusCode}`);
+              all.failed(seq, at, `HTTP ${response.statusCode}`);
+            }
+          } catch (error) {
+            const kind = (error as { code?: string }).code ?? 'network error';
+            recorder.failed(seq, Date.now(), kind);
+            all.failed(seq, Date.now(), kind);
+          }
+        },
+      });
+      const until = Date.now() + drainMs;
+      while (recorder.outstanding > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      const summary = recorder.summary(ms);
+      const failures = judge(
+        summary,
+        c.search ? { ...scenario.thresholds, p99Ms: c.targetP99Ms } : scenario.thresholds,
+      );
+      log(
+        `${name}: ${summary.replies}/${summary.sent} replies, ${summary.throughput} replies/s, e2e p50 ${summary.e2e.p50Ms} ms p99 ${summary.e2e.p99Ms} ms` +
+          (failures.length > 0 ? ` — ${failures.join('; ')}` : ' — ok'),
+      );
+      return { name, rate: phaseRate, summary, passed: failures.length === 0, failures };
+    };
+
     const warmupMs = parseDuration(c.warmup);
     if (warmupMs > 0) await runPhase('warm-up', Math.min(rate, 50), warmupMs);
     if (!c.search) {
@@ -260,8 +264,8 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await collector.stop();
-    await pool.close();
+    await collector?.stop();
+    await pool?.close();
     const code = await pipeline.stop();
     log(`local pipeline stopped (knmesh dev exit code ${code})`);
   }

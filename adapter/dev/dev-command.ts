@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseOptions } from '../../runtime/config/parse-options.ts';
 import { renderOptionsHelp } from '../../runtime/config/render-options-help.ts';
 import { KnmeshError } from '../../runtime/errors/knmesh-error.ts';
@@ -112,7 +112,11 @@ export const command: Command = {
     };
     let stopRequested: (signal: string) => void = () => undefined;
     const stopSignal = new Promise<string>((resolve) => (stopRequested = resolve));
-    const onSignal = (signal: NodeJS.Signals): void => stopRequested(signal);
+    const cancel = new AbortController();
+    const onSignal = (signal: NodeJS.Signals): void => {
+      cancel.abort();
+      stopRequested(signal);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let status = EXIT_OK;
@@ -120,7 +124,7 @@ export const command: Command = {
       let brokerUrl = c.pulsarUrl;
       let adminUrl = c.adminUrl;
       if (brokerUrl === undefined) {
-        const home = join(io.cwd, c.pulsarHome);
+        const home = resolve(io.cwd, c.pulsarHome);
         const current = await PulsarStandalone.status(home);
         if (current.state === 'running' && current.ready) {
           progress(
@@ -143,6 +147,7 @@ export const command: Command = {
             readyTimeoutMs: 180_000,
             env: io.env,
             onProgress: progress,
+            signal: cancel.signal,
           });
           cleanups.push(async () => {
             progress('stopping the Pulsar broker');
@@ -162,7 +167,7 @@ export const command: Command = {
         brokerUrl,
         adminUrl,
         ingressPort: c.ingressPort,
-        logDir: join(io.cwd, c.logDir),
+        logDir: resolve(io.cwd, c.logDir),
         readyTimeoutMs: c.readyTimeoutSeconds * 1000,
         stopGraceMs: 30_000,
         hostEnv: io.env,
@@ -236,6 +241,7 @@ export const command: Command = {
       }
       return status;
     } catch (error) {
+      if (cancel.signal.aborted) return EXIT_OK; // Ctrl-C while starting: what started is stopped below
       if (StandaloneErrors.portInUse.is(error)) {
         progress(`${error.message}, or use a running broker with --pulsar-url and --admin-url`);
         return EXIT_INVALID_INPUT;

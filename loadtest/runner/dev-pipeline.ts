@@ -43,10 +43,10 @@ export class DevPipeline {
       this.stderr += chunk.toString();
     });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`knmesh dev was not ready after ${timeoutMs} ms\n${this.stderr}`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        void this.stop(); // never leave a half-started pipeline behind
+        reject(new Error(`knmesh dev was not ready after ${timeoutMs} ms\n${this.stderr}`));
+      }, timeoutMs);
       void this.#exited!.then((code) => {
         clearTimeout(timer);
         reject(new Error(`knmesh dev exited (code ${code}) before it was ready:\n${this.stderr}`));

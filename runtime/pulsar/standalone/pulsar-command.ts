@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { CliIo, Command } from '../../../adapter/cli/cli-io.ts';
 import { EXIT_INVALID_INPUT, EXIT_OK } from '../../../adapter/cli/cli-io.ts';
 import { option } from '../../config/option.ts';
@@ -122,7 +122,7 @@ export const command: Command = {
     if (action === undefined) throw new UsageError('missing action: start, stop, restart or status');
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     const c = parsed.config;
-    const home = join(io.cwd, c.home);
+    const home = resolve(io.cwd, c.home);
     const progress = (line: string): void => void io.stderr.write(`knmesh pulsar: ${line}\n`);
     try {
       switch (action) {

@@ -29,6 +29,8 @@ export interface StandaloneStartOptions {
   readonly extraConfig?: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly onProgress?: (line: string) => void;
+  /** Gives up (and stops a half-started broker) when aborted, e.g. on Ctrl-C. */
+  readonly signal?: AbortSignal;
 }
 
 /** What `instance.json` records about a broker knmesh started. */
@@ -39,7 +41,7 @@ export interface StandaloneInstance {
   readonly brokerUrl: string;
   readonly adminUrl: string;
   readonly startedAt: string;
-  readonly options: Omit<StandaloneStartOptions, 'env' | 'onProgress' | 'fresh' | 'home'>;
+  readonly options: Omit<StandaloneStartOptions, 'env' | 'onProgress' | 'fresh' | 'home' | 'signal'>;
 }
 
 export type StandaloneState =
@@ -145,6 +147,9 @@ export const PulsarStandalone = {
     if (!options.functionsWorker) args.push('--no-functions-worker');
     if (!options.streamStorage) args.push('--no-stream-storage');
 
+    if (options.signal?.aborted === true) {
+      throw StandaloneErrors.startFailed.create('start cancelled before the broker was launched');
+    }
     const outPath = join(logDir, 'standalone.out');
     const out = openSync(outPath, 'a');
     const env: NodeJS.ProcessEnv = {
@@ -200,7 +205,11 @@ export const PulsarStandalone = {
     };
     await writeFile(join(home, STATE_FILE), `${JSON.stringify(instance, null, 2)}\n`);
 
-    const problem = await waitForPulsar({ adminUrl, timeoutMs: options.readyTimeoutMs, abort: () => exited });
+    const problem = await waitForPulsar({
+      adminUrl,
+      timeoutMs: options.readyTimeoutMs,
+      abort: () => exited ?? (options.signal?.aborted === true ? 'start cancelled' : undefined),
+    });
     if (problem !== undefined) {
       await PulsarStandalone.stop(home, { timeoutMs: 15_000 });
       throw StandaloneErrors.startFailed.create(
@@ -223,7 +232,8 @@ export const PulsarStandalone = {
     while (isAlive(instance.pid) && Date.now() < until) await sleep(200);
     if (isAlive(instance.pid)) {
       process.kill(instance.pid, 'SIGKILL');
-      while (isAlive(instance.pid)) await sleep(100);
+      const killDeadline = Date.now() + 10_000;
+      while (isAlive(instance.pid) && Date.now() < killDeadline) await sleep(100);
     }
     await rm(join(dir, STATE_FILE), { force: true });
     return true;
