@@ -48,8 +48,14 @@ export async function resolveFunctionLocation(
       `cannot fetch ${scheme}:// function locations; use a path, a file:// or an http(s):// URL`,
     );
   }
-  const url = new URL(location);
-  const name = basename(decodeURIComponent(url.pathname));
+  let url: URL;
+  let name: string;
+  try {
+    url = new URL(location);
+    name = basename(decodeURIComponent(url.pathname));
+  } catch {
+    throw HostErrors.functionNotFound.create('the function URL is malformed (bad host or percent-encoding)');
+  }
   if (!(FUNCTION_EXTENSIONS as readonly string[]).includes(extname(name))) {
     throw HostErrors.functionNotFound.create(
       `the URL path must end in ${FUNCTION_EXTENSIONS.join(', ')} so that the module type is known`,
@@ -87,9 +93,18 @@ async function download(url: URL, options: ResolveOptions): Promise<Buffer> {
       } else {
         const declared = Number(response.headers.get('content-length') ?? '0');
         if (declared > maxBytes) throw new RangeError(`larger than ${maxBytes} bytes`);
-        const body = Buffer.from(await response.arrayBuffer());
-        if (body.length > maxBytes) throw new RangeError(`larger than ${maxBytes} bytes`);
-        return body;
+        // Count while reading: without a Content-Length the limit must still hold.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of response.body ?? []) {
+          size += (chunk as Uint8Array).byteLength;
+          if (size > maxBytes) {
+            await response.body?.cancel().catch(() => undefined);
+            throw new RangeError(`larger than ${maxBytes} bytes`);
+          }
+          chunks.push(Buffer.from(chunk as Uint8Array));
+        }
+        return Buffer.concat(chunks);
       }
     } catch (error) {
       if (error instanceof RangeError) {
