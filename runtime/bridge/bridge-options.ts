@@ -72,9 +72,17 @@ export const bridgeOptions = {
   }),
   timeoutMs: option.integer({
     flag: 'timeout-ms',
-    description: 'per-request timeout of a delivery',
+    description:
+      'time a delivery may take per message: a request waits timeout × its messages + 1 s ' +
+      "(so the function host's own timeout, the same value, answers first)",
     default: 30_000,
     min: 1,
+  }),
+  maxResponseBytes: option.integer({
+    flag: 'max-response-bytes',
+    description: 'largest answer read from the function (replies of a whole batch)',
+    default: 64 * 1024 * 1024,
+    min: 1024,
   }),
   maxRetries: option.integer({
     flag: 'max-retries',
@@ -96,8 +104,17 @@ export const bridgeOptions = {
   }),
   deadLetterTopic: option.string({
     flag: 'dead-letter-topic',
-    description: 'topic receiving messages that cannot be delivered',
+    description:
+      'topic receiving messages that cannot be delivered (default <input>-<subscription>-DLQ, with / in the ' +
+      'subscription as -)',
     placeholder: 'topic',
+  }),
+  attemptJournal: option.boolean({
+    flag: 'attempt-journal',
+    description:
+      'record failed attempts in the subscription properties (admin API), so a restarted bridge keeps ' +
+      'counting retries (--no-attempt-journal: broker redelivery counts only)',
+    default: true,
   }),
   delivery: option.enumOf(['binary', 'structured', 'batch'], {
     flag: 'delivery',
@@ -129,10 +146,16 @@ export const bridgeOptions = {
   }),
   port: option.integer({
     flag: 'port',
-    description: 'port of /healthz, /readyz and /metrics',
+    description: 'port of /healthz, /readyz and /metrics (0: any free port, logged)',
     default: 9090,
     min: 0,
     max: 65535,
+  }),
+  host: option.string({
+    flag: 'host',
+    description: 'address the health and metrics server listens on',
+    default: '0.0.0.0',
+    placeholder: 'address',
   }),
   gracePeriodMs: option.integer({
     flag: 'grace-period-ms',
