@@ -66,6 +66,7 @@ interface TopicRecords {
   /** Written by this process, not yet flushed. */
   readonly pending: Map<string, number>;
   readonly removals: Set<string>;
+  loaded: boolean;
   loadedAt: number;
   loading: Promise<void> | undefined;
 }
@@ -97,7 +98,7 @@ export class SubscriptionAttemptJournal implements AttemptJournal {
     const records = this.#records(message.topic);
     const stale = this.#o.timers.now() - records.loadedAt > this.#o.refreshIntervalMs;
     // A redelivered message may have failed on a replica that wrote after we last read.
-    if (records.loadedAt === 0 || (message.redeliveryCount > 0 && stale)) {
+    if (!records.loaded || (message.redeliveryCount > 0 && stale)) {
       return this.#refresh(records).then(
         () => this.#lookup(records, message),
         () => this.#lookup(records, message),
@@ -139,6 +140,7 @@ export class SubscriptionAttemptJournal implements AttemptJournal {
         durable: new Map(),
         pending: new Map(),
         removals: new Set(),
+        loaded: false,
         loadedAt: 0,
         loading: undefined,
       };
@@ -164,6 +166,7 @@ export class SubscriptionAttemptJournal implements AttemptJournal {
         );
       })
       .finally(() => {
+        records.loaded = true;
         records.loadedAt = this.#o.timers.now();
         records.loading = undefined;
       });
