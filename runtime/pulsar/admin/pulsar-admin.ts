@@ -239,6 +239,14 @@ export class PulsarAdmin {
     await this.call('POST', `${this.topicPath(topic)}/deduplicationEnabled`, enabled);
   }
 
+  /** Moves a subscription's cursor back to the first message published at or after `timestampMs`. */
+  async resetCursor(topic: string, subscription: string, timestampMs = 0): Promise<void> {
+    await this.call(
+      'POST',
+      `${this.topicPath(topic)}/subscription/${encodeURIComponent(subscription)}/resetcursor/${timestampMs}`,
+    );
+  }
+
   /** Namespace-wide message de-duplication (what effectively-once needs). */
   async setNamespaceDeduplication(namespace: string, enabled: boolean): Promise<void> {
     const ns = namespace.split('/').map(encodeURIComponent).join('/');
