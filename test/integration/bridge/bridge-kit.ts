@@ -70,8 +70,9 @@ export async function produce(
   client: PulsarClient,
   topic: string,
   messages: readonly ReturnType<typeof command>[],
+  batching = true,
 ): Promise<void> {
-  const producer = await client.createProducer({ topic, batching: { enabled: true, maxDelayMs: 1 } });
+  const producer = await client.createProducer({ topic, batching: { enabled: batching, maxDelayMs: 1 } });
   await Promise.all(messages.map((m) => producer.send(m)));
   await producer.close();
 }
