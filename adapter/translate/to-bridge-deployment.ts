@@ -1,3 +1,4 @@
+import { BRIDGE_ROUTES } from '../../runtime/bridge/bridge-routes.ts';
 import { containerSecurity } from './container-security.ts';
 import type { KubernetesObject, ObjectMeta } from './kubernetes-object.ts';
 
@@ -36,7 +37,7 @@ export function toBridgeDeployment(plan: BridgeDeploymentPlan): KubernetesObject
           annotations: {
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(plan.port),
-            'prometheus.io/path': '/metrics',
+            'prometheus.io/path': BRIDGE_ROUTES.metrics,
           },
         },
         spec: {
@@ -51,9 +52,9 @@ export function toBridgeDeployment(plan: BridgeDeploymentPlan): KubernetesObject
               env: plan.env,
               envFrom: plan.envFrom,
               ports: [{ name: 'http', containerPort: plan.port }],
-              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
+              readinessProbe: { httpGet: { path: BRIDGE_ROUTES.readiness, port: 'http' }, periodSeconds: 5 },
               livenessProbe: {
-                httpGet: { path: '/healthz', port: 'http' },
+                httpGet: { path: BRIDGE_ROUTES.liveness, port: 'http' },
                 periodSeconds: 10,
                 failureThreshold: 3,
               },
