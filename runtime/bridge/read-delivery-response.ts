@@ -10,7 +10,7 @@ import { KnmeshError } from '../errors/knmesh-error.ts';
 import { BridgeErrors } from './bridge-errors.ts';
 import type { DeliveryFailure, DeliveryOutcome, Reply } from './delivery-outcome.ts';
 import type { SinkFailure, SinkResponse } from './http-sender.ts';
-import { replyPayload } from './reply-payload.ts';
+import { jsonDataBytes } from '../cloudevents/json-data-bytes.ts';
 
 const MAX_REASON = 512;
 const CODE = /^[A-Z][A-Z0-9_]{0,99}$/;
@@ -69,7 +69,7 @@ export function readBatchResponse(
         return {
           kind: 'success',
           status: result.status,
-          replies: result.events.map((event) => toReply(event, replyPayload(event))),
+          replies: result.events.map((event) => toReply(event, jsonDataBytes(event))),
         };
       } catch (error) {
         return invalidReply(result.status, error);
@@ -107,7 +107,7 @@ function repliesOf(answer: SinkResponse): Reply[] {
   const { entries } = httpBinding.toEvents(message);
   return entries.map((entry) => {
     if (entry instanceof KnmeshError) throw entry;
-    return toReply(entry, mode === 'binary' ? answer.body : replyPayload(entry));
+    return toReply(entry, mode === 'binary' ? answer.body : jsonDataBytes(entry));
   });
 }
 

@@ -11,7 +11,7 @@ import {
 import { DeliveryQueue } from '../../../../runtime/bridge/delivery-queue.ts';
 import { effectivelyOnceSequenceId } from '../../../../runtime/bridge/effectively-once-sequence.ts';
 import { readBatchResponse, readSingleResponse } from '../../../../runtime/bridge/read-delivery-response.ts';
-import { replyPayload } from '../../../../runtime/bridge/reply-payload.ts';
+import { jsonDataBytes } from '../../../../runtime/cloudevents/json-data-bytes.ts';
 import { toReplyMessage } from '../../../../runtime/bridge/reply-message.ts';
 import { ReplyTopics } from '../../../../runtime/bridge/reply-topics.ts';
 import { RetryPolicy } from '../../../../runtime/bridge/retry-policy.ts';
@@ -288,10 +288,10 @@ describe('readBatchResponse', () => {
   });
 });
 
-describe('replyPayload', () => {
+describe('jsonDataBytes', () => {
   it('follows the reply contract for JSON-format events', () => {
     const e = (datacontenttype: string | undefined, data: unknown) =>
-      replyPayload({
+      jsonDataBytes({
         specversion: '1.0',
         id: 'i',
         source: '/s',

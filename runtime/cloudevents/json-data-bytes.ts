@@ -1,13 +1,13 @@
 import type { CloudEventV1 } from 'cloudevents';
-import { isJsonMediaType, parseMediaType } from '../cloudevents/media-type.ts';
+import { isJsonMediaType, parseMediaType } from './media-type.ts';
 
 /**
- * The payload of a reply event read in the JSON format (a batch, or a structured answer), as
- * docs/reply-contract.md §2 says: `data_base64` decoded; otherwise `data` re-serialised with
+ * The bytes of the data of an event read in the JSON format (a batch, a structured message), as
+ * docs/reply-contract.md §2 says for replies and the ingress does for accepted events: `data_base64` decoded; otherwise `data` re-serialised with
  * `JSON.stringify` when `datacontenttype` is JSON or absent, and UTF-8 text when it is a string of
  * another type. No data: an empty payload.
  */
-export function replyPayload(event: CloudEventV1<unknown>): Buffer {
+export function jsonDataBytes(event: CloudEventV1<unknown>): Buffer {
   const data = event.data;
   if (data === undefined || data === null) return Buffer.alloc(0);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
