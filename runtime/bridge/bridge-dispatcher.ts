@@ -39,6 +39,8 @@ export interface BridgeDispatcherOptions {
   readonly batchSize: number;
   readonly batchMaxWaitMs: number;
   readonly maxInFlight: number;
+  /** `--input-content-type`: datacontenttype of plain messages without a content-type property. */
+  readonly inputContentType?: string | undefined;
   /** Per message; a request of n messages may take n × this + 1 s. */
   readonly timeoutMs: number;
   readonly metrics: BridgeMetrics;
@@ -259,7 +261,7 @@ export class BridgeDispatcher {
   #prepare(item: Held): DeliveryOutcome | undefined {
     if (item.event !== undefined) return undefined;
     try {
-      item.event = toDeliveryEvent(item.message);
+      item.event = toDeliveryEvent(item.message, { defaultContentType: this.#o.inputContentType });
       if (this.#o.delivery !== 'binary') item.json = jsonFormOf(item.event);
       return undefined;
     } catch (error) {

@@ -1,3 +1,4 @@
+import { parseMediaType } from '../cloudevents/media-type.ts';
 import { option } from '../config/option.ts';
 import { pulsarConnectionOptions } from '../pulsar/pulsar-connection-options.ts';
 
@@ -39,6 +40,15 @@ export const bridgeOptions = {
     description: 'messages prefetched per consumer',
     default: 1000,
     min: 1,
+  }),
+  inputContentType: option.string({
+    flag: 'input-content-type',
+    description:
+      'datacontenttype of input messages without a content-type property, as a topic schema would say ' +
+      '(e.g. "text/plain; charset=utf-8" for String topics); default: none, the function gets bytes',
+    placeholder: 'media-type',
+    check: (v) =>
+      parseMediaType(v) ? undefined : 'must be a media type such as text/plain or application/json',
   }),
   sink: option.url({
     flag: 'sink',

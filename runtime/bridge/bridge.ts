@@ -293,6 +293,7 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
       batchSize: config.batchSize,
       batchMaxWaitMs: config.batchMaxWaitMs,
       maxInFlight: config.maxInFlight,
+      inputContentType: config.inputContentType,
       timeoutMs: config.timeoutMs,
       metrics: this.metrics,
       logger: log,

@@ -58,21 +58,46 @@ export class HttpSender implements DeliverySender {
     });
   }
 
-  async send(message: HttpMessage, timeoutMs: number): Promise<SinkResponse | SinkFailure> {
-    try {
-      const response = await this.#pool.request({
-        path: this.#path,
-        method: 'POST',
-        headers: message.headers as Record<string, string>,
-        body: message.body,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const body = Buffer.from(await response.body.arrayBuffer());
-      return { status: response.statusCode, headers: response.headers, body };
-    } catch (error) {
-      return this.#failure(error, timeoutMs);
-    }
+  send(message: HttpMessage, timeoutMs: number): Promise<SinkResponse | SinkFailure> {
+    // dispatch() with a handler, not request(): no response stream, no extra promises per request
+    // (undici's request API was a fifth of the bridge's CPU time in per-message delivery).
+    return new Promise((resolve) => {
+      let status = 0;
+      let headers: SinkResponse['headers'] = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const fail = (error: unknown): void => resolve(this.#failure(error, timeoutMs));
+      try {
+        this.#pool.dispatch(
+          {
+            path: this.#path,
+            method: 'POST',
+            headers: message.headers as Record<string, string>,
+            body: message.body,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          },
+          {
+            onRequestStart: () => undefined,
+            onResponseStart: (_controller, statusCode, responseHeaders) => {
+              status = statusCode;
+              headers = responseHeaders;
+            },
+            onResponseData: (_controller, chunk) => {
+              chunks.push(chunk);
+              size += chunk.length;
+            },
+            onResponseEnd: () => {
+              const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+              resolve({ status, headers, body });
+            },
+            onResponseError: (_controller, error) => fail(error),
+          },
+        );
+      } catch (error) {
+        fail(error);
+      }
+    });
   }
 
   #failure(error: unknown, timeoutMs: number): SinkFailure {

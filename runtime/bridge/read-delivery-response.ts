@@ -5,7 +5,8 @@ import { CloudEventsErrors } from '../cloudevents/cloudevents-errors.ts';
 import { httpBinding } from '../cloudevents/http-binding.ts';
 import { KnmeshExtensions as X } from '../cloudevents/knmesh-extensions.ts';
 import { parseMediaType } from '../cloudevents/media-type.ts';
-import { CONTENT_TYPE_PROPERTY, pulsarBinding } from '../cloudevents/pulsar-binding.ts';
+import { attributeText } from '../cloudevents/binary-data.ts';
+import { CE_PROPERTY_PREFIX, CONTENT_TYPE_PROPERTY } from '../cloudevents/pulsar-binding.ts';
 import { KnmeshError } from '../errors/knmesh-error.ts';
 import { BridgeErrors } from './bridge-errors.ts';
 import type { DeliveryFailure, DeliveryOutcome, Reply } from './delivery-outcome.ts';
@@ -123,27 +124,31 @@ export function toReply(event: CloudEvent<unknown> | CloudEventV1<unknown>, payl
   if (key !== undefined && typeof key !== 'string') {
     throw BridgeErrors.invalidReply.create(`reply attribute "${X.partitionKey}" must be a string`);
   }
-  const rest: Record<string, unknown> = {};
+  // The Pulsar binding's binary mode (pulsarBinding.binary), written out: this runs per reply.
+  const bindingProperties: Record<string, string> = {};
   for (const name of Object.keys(attributes)) {
     if (
       name === 'data' ||
       name === 'data_base64' ||
+      name === 'datacontenttype' ||
       name === X.knmeshTopic ||
       name === X.partitionKey ||
       name === X.knmeshProperties
     ) {
       continue;
     }
-    rest[name] = attributes[name];
+    const value = attributes[name];
+    if (value !== undefined && value !== null)
+      bindingProperties[CE_PROPERTY_PREFIX + name] = attributeText(value);
   }
-  rest['data'] = payload;
-  const bound = pulsarBinding.binary(rest as unknown as CloudEventV1<unknown>);
+  const contentType = attributes['datacontenttype'];
+  if (typeof contentType === 'string') bindingProperties[CONTENT_TYPE_PROPERTY] = contentType;
   return {
-    topic: topic,
-    key: key,
+    topic,
+    key,
     properties: properties === undefined ? undefined : parseProperties(properties),
     payload,
-    bindingProperties: bound.properties ?? {},
+    bindingProperties,
   };
 }
 

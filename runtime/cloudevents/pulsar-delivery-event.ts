@@ -29,12 +29,16 @@ export const PULSAR_MESSAGE_EVENT_TYPE = 'dev.knmesh.pulsar.message';
  * - a message that is a CloudEvent under the Pulsar binding (binary or structured) is that event;
  * - any other message gets synthesised attributes: `id` = the message id, `source` =
  *   `/knmesh/topics/<tenant>/<namespace>/<topic>`, `type` = `dev.knmesh.pulsar.message`, `time` = the
- *   event time or else the publish time, `datacontenttype` = its `content-type` property if any;
+ *   event time or else the publish time, `datacontenttype` = its `content-type` property, else
+ *   `defaultContentType` (the bridge's `--input-content-type`, what a topic schema would say);
  * and both get the Pulsar metadata extensions of the reply contract. Binary data stays the payload
  * bytes. Throws `KNMESH_CE_*` for a message that claims to be a CloudEvent but is not a valid one, or
  * is a batch (a batch message cannot be one delivery).
  */
-export function toDeliveryEvent(message: ConsumedPulsarMessage): CloudEventV1<unknown> {
+export function toDeliveryEvent(
+  message: ConsumedPulsarMessage,
+  options: { readonly defaultContentType?: string | undefined } = {},
+): CloudEventV1<unknown> {
   const properties = message.properties ?? {};
   let event: Record<string, unknown>;
   let carried: Record<string, string>;
@@ -45,9 +49,9 @@ export function toDeliveryEvent(message: ConsumedPulsarMessage): CloudEventV1<un
       id: message.messageId.toString(),
       source: sourceOf(message.topic),
       type: PULSAR_MESSAGE_EVENT_TYPE,
-      time: new Date(message.eventTime ?? message.publishTime).toISOString(),
+      time: isoTime(message.eventTime ?? message.publishTime),
     };
-    const contentType = properties[CONTENT_TYPE_PROPERTY];
+    const contentType = properties[CONTENT_TYPE_PROPERTY] ?? options.defaultContentType;
     if (contentType !== undefined && parseMediaType(contentType)) event['datacontenttype'] = contentType;
     event['data'] = message.payload.length === 0 ? undefined : message.payload;
     carried = properties;
@@ -61,8 +65,8 @@ export function toDeliveryEvent(message: ConsumedPulsarMessage): CloudEventV1<un
   }
   event[X.pulsarTopic] = message.topic;
   event[X.pulsarMessageId] = message.messageId.toString();
-  event[X.pulsarPublishTime] = new Date(message.publishTime).toISOString();
-  if (message.eventTime !== undefined) event[X.pulsarEventTime] = new Date(message.eventTime).toISOString();
+  event[X.pulsarPublishTime] = isoTime(message.publishTime);
+  if (message.eventTime !== undefined) event[X.pulsarEventTime] = isoTime(message.eventTime);
   event[X.pulsarRedeliveryCount] = message.redeliveryCount;
   if (message.key !== undefined) event[X.partitionKey] = message.key;
   for (const _ in carried) {
@@ -96,6 +100,18 @@ function readBound(message: ConsumedPulsarMessage): Record<string, unknown> | un
     if (name !== 'data_base64') copy[name] = (event as Record<string, unknown>)[name];
   }
   return copy;
+}
+
+let lastMillis = Number.NaN;
+let lastIso = '';
+
+/** RFC 3339 text of a time in ms; the messages of one batch share a publish time, so it is kept once. */
+function isoTime(ms: number): string {
+  if (ms !== lastMillis) {
+    lastMillis = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /** `/knmesh/topics/<tenant>/<namespace>/<topic>`, without the partition suffix. */

@@ -9,6 +9,7 @@ import {
   toDeadLetterMessage,
 } from '../../../../runtime/bridge/dead-letter-message.ts';
 import { DeliveryQueue } from '../../../../runtime/bridge/delivery-queue.ts';
+import { jsonFormOf } from '../../../../runtime/bridge/delivery-request.ts';
 import { effectivelyOnceSequenceId } from '../../../../runtime/bridge/effectively-once-sequence.ts';
 import { readBatchResponse, readSingleResponse } from '../../../../runtime/bridge/read-delivery-response.ts';
 import { jsonDataBytes } from '../../../../runtime/cloudevents/json-data-bytes.ts';
@@ -423,5 +424,30 @@ describe('bridge error catalogue', () => {
     for (const e of entries) expect(e.code).toMatch(/^KNMESH_BRIDGE_[A-Z_]+$/);
     expect(BridgeErrors.deduplicationUnavailable.disposition).toBe('fail');
     expect(BridgeErrors.retriesExhausted.disposition).toBe('dead-letter');
+  });
+});
+
+describe('jsonFormOf', () => {
+  const base = { specversion: '1.0', id: 'i', source: '/s', type: 't', pulsarredeliverycount: 0 };
+  it('splices JSON payloads byte for byte, quotes text, base64-encodes bytes', () => {
+    const json = jsonFormOf({
+      ...base,
+      datacontenttype: 'application/json',
+      data: Buffer.from('{"n": 1.50}'),
+    });
+    expect(json).toBe(
+      '{"specversion":"1.0","id":"i","source":"/s","type":"t","pulsarredeliverycount":0,"datacontenttype":"application/json","data":{"n": 1.50}}',
+    );
+    expect(
+      JSON.parse(jsonFormOf({ ...base, datacontenttype: 'text/plain', data: Buffer.from('hé "q"') })).data,
+    ).toBe('hé "q"');
+    expect(JSON.parse(jsonFormOf({ ...base, data: Buffer.from([0, 255]) })).data_base64).toBe('AP8=');
+    expect(JSON.parse(jsonFormOf({ ...base }))).toEqual(base);
+  });
+
+  it('refuses a payload that is not what its content type says', () => {
+    expect(() =>
+      jsonFormOf({ ...base, datacontenttype: 'application/json', data: Buffer.from('{') }),
+    ).toThrow(/not valid JSON/);
   });
 });
