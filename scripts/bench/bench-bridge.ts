@@ -151,7 +151,7 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   }
 }
 
-async function startNative(
+function startNative(
   instance: StandaloneInstance,
   input: string,
   output: string,
@@ -195,7 +195,7 @@ async function startNative(
       env: { ...process.env, PULSAR_MEM: '-Xms256m -Xmx1g -XX:MaxDirectMemorySize=1g' },
     },
   );
-  return { pids: { fn: child.pid! }, stop: () => stopGroup(child) };
+  return Promise.resolve({ pids: { fn: child.pid! }, stop: () => stopGroup(child) });
 }
 
 async function startKnmesh(
