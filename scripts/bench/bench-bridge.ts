@@ -18,7 +18,7 @@
  * comma-separated subset, for profiling; nothing is written then).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -89,36 +89,38 @@ function rssMiB(pid: number | undefined): number {
   }
 }
 
-/** RSS of a process and its children (the localrun JVM is a child of the pulsar-admin script). */
-function treeRssMiB(pid: number): number {
-  let total = rssMiB(pid);
+/** Child processes of any thread of `pid` (localrun's launcher JVM forks the function's JVM). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
-    for (const child of children) total += treeRssMiB(Number(child));
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of text.split(/\s+/)) if (child !== '') out.push(Number(child));
+    }
   } catch {
     // gone
   }
+  return out;
+}
+
+/** RSS of a process and all its descendants. */
+function treeRssMiB(pid: number): number {
+  let total = rssMiB(pid);
+  for (const child of childrenOf(pid)) total += treeRssMiB(child);
   return total;
 }
 
-/** CPU seconds (user + system) a process and its children used so far. */
+/** CPU seconds (user + system) a process and all its descendants used so far. */
 function treeCpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
   let total = 0;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     total += (Number(fields[11]) + Number(fields[12])) / 100;
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
-    for (const child of children) total += treeCpuSeconds(Number(child));
   } catch {
-    // gone
+    return 0;
   }
+  for (const child of childrenOf(pid)) total += treeCpuSeconds(child);
   return total;
 }
 
@@ -297,16 +299,22 @@ async function runSide(
       ? await startNative(instance, input, output, `native-excl-${round}`)
       : await startKnmesh(instance, input, output, side === 'knmesh-batch');
   if (side === 'native') {
-    // The Java function's producer gives the output topic a STRING schema; a schemaless consumer
-    // attached first would make the broker refuse it ("active topic with empty schema").
+    // The Java function gives both topics a STRING schema: a schemaless producer or consumer attached
+    // first would make the broker refuse it ("active topic with empty schema"). Wait until its
+    // consumer and its producer are there.
     const admin = new PulsarAdmin({ adminUrl: instance.adminUrl });
     const deadline = Date.now() + 120_000;
+    const subscription = `public/default/native-excl-${round}`;
     while (Date.now() < deadline) {
+      const consumers = await admin.topicStats(input).then(
+        (s) => s.subscriptions[subscription]?.consumers?.length ?? 0,
+        () => 0,
+      );
       const publishers = await admin.topicStats(output).then(
         (s) => s.publishers?.length ?? 0,
         () => 0,
       );
-      if (publishers > 0) break;
+      if (consumers > 0 && publishers > 0) break;
       await sleep(500);
     }
     await admin.close();
