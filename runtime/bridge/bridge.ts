@@ -321,13 +321,13 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
     this.#dispatcher.releaseTopic(topic);
     if (this.#config.guarantee !== 'effectively_once') return;
     // The new active replica needs this partition's producer names: close ours once idle.
-    const prefix = `${this.#publisher.producerNameFor(topic)}`;
+    const name = this.#publisher.producerNameFor(topic);
     const closeWhenIdle = (tries: number): void => {
       if (this.#dispatcher!.heldOf(topic) > 0 && tries > 0) {
         this.#timers.setTimeout(() => closeWhenIdle(tries - 1), 100);
         return;
       }
-      void this.#pool.closeNamed(prefix);
+      void this.#pool.closeNamed([name, `${name}#dlq`]);
     };
     closeWhenIdle(300);
   }

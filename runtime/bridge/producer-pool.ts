@@ -90,11 +90,11 @@ export class ProducerPool {
     void producer.close({ flushTimeoutMs: 0 }).catch(() => undefined);
   }
 
-  /** Closes the named producers of one input partition (it moved to another bridge replica). */
-  async closeNamed(namePrefix: string): Promise<void> {
+  /** Closes the producers with these names (their input partition moved to another replica). */
+  async closeNamed(names: readonly string[]): Promise<void> {
     const closing: Promise<void>[] = [];
     for (const [id, n] of this.#named) {
-      if (!id.startsWith(namePrefix)) continue;
+      if (!names.includes(id.slice(0, id.indexOf('\n')))) continue;
       this.#named.delete(id);
       closing.push(
         n.then(

@@ -325,3 +325,32 @@ describe('ensureDeduplication', () => {
     await settle();
   });
 });
+
+describe('ProducerPool.closeNamed', () => {
+  it('closes exactly the named producers (a name that is a prefix of another is not confused)', async () => {
+    const closed: string[] = [];
+    const client: ProducerFactory = {
+      partitionCount: () => Promise.resolve(0),
+      createProducer: (o) =>
+        Promise.resolve({
+          producerName: o.producerName,
+          close: () => {
+            closed.push(o.producerName ?? '');
+            return Promise.resolve();
+          },
+        } as unknown as Producer),
+    };
+    const pool = new ProducerPool({
+      client,
+      compression: 'none',
+      maxPendingMessages: 1,
+      batchDelayMs: 1,
+      logger: silentLogger(),
+    });
+    await pool.named('s@in-partition-1', 'out');
+    await pool.named('s@in-partition-10', 'out');
+    await pool.named('s@in-partition-1#dlq', 'dlq');
+    await pool.closeNamed(['s@in-partition-1', 's@in-partition-1#dlq']);
+    expect(closed.sort()).toEqual(['s@in-partition-1', 's@in-partition-1#dlq']);
+  });
+});
