@@ -29,7 +29,7 @@ export interface BridgeConsumer {
 export interface BridgeDispatcherOptions {
   readonly consumer: BridgeConsumer;
   readonly sender: DeliverySender;
-  readonly publisher: Pick<ReplyPublisher, 'start' | 'rewind' | 'deadLetter'>;
+  readonly publisher: Pick<ReplyPublisher, 'start' | 'deadLetter'>;
   readonly journal: AttemptJournal;
   readonly retry: RetryPolicy;
   readonly timers: Timers;
@@ -374,7 +374,6 @@ export class BridgeDispatcher {
           } catch (error) {
             o.metrics.publishFailures.inc();
             const failure = publishFailure(error);
-            o.publisher.rewind(item.message);
             const next: Step = isPermanentPublishFailure(failure)
               ? { item, kind: 'dead-letter', failure }
               : this.#retryOrGiveUp(item, failure);

@@ -6,7 +6,11 @@ import { BridgeErrors } from './bridge-errors.ts';
 
 export interface EnsureDeduplicationOptions {
   readonly admin:
-    Pick<PulsarAdmin, 'deduplicationEnabled' | 'setTopicDeduplication' | 'createTopic'> | undefined;
+    | Pick<
+        PulsarAdmin,
+        'deduplicationEnabled' | 'setTopicDeduplication' | 'createTopic' | 'partitionCount' | 'topicStats'
+      >
+    | undefined;
   readonly timers: Timers;
   readonly logger: Logger;
   /** How long to wait for a policy the bridge set to apply. Default 30 s. */
@@ -31,18 +35,21 @@ export async function ensureDeduplication(topic: string, options: EnsureDeduplic
     );
   }
   try {
-    if (await enabled(admin, topic)) return;
-    logger.info({ topic }, 'de-duplication is off on an output topic; turning it on for the topic');
-    await admin.setTopicDeduplication(topic, true);
     const deadline = timers.now() + (options.applyTimeoutMs ?? 30_000);
-    while (timers.now() < deadline) {
-      if (await admin.deduplicationEnabled(topic)) {
-        logger.info({ topic }, 'de-duplication is on');
-        return;
+    if (!(await enabled(admin, topic))) {
+      logger.info({ topic }, 'de-duplication is off on an output topic; turning it on for the topic');
+      await admin.setTopicDeduplication(topic, true);
+      while (!(await admin.deduplicationEnabled(topic))) {
+        if (timers.now() >= deadline) throw new Error('the topic policy did not apply in time');
+        await new Promise<void>((resolve) => timers.setTimeout(resolve, 200));
       }
+    }
+    // The policy applies before the loaded topic acts on it: wait for the topic's own status.
+    while (!(await running(admin, topic))) {
+      if (timers.now() >= deadline) throw new Error('the topic did not start de-duplicating in time');
       await new Promise<void>((resolve) => timers.setTimeout(resolve, 200));
     }
-    throw new Error('the topic policy did not apply in time');
+    logger.info({ topic }, 'de-duplication is on');
   } catch (error) {
     if (BridgeErrors.deduplicationUnavailable.is(error)) throw error;
     throw BridgeErrors.deduplicationUnavailable.create(
@@ -51,6 +58,21 @@ export async function ensureDeduplication(topic: string, options: EnsureDeduplic
       { cause: error },
     );
   }
+}
+
+/** Whether every partition of the topic reports `deduplicationStatus: Enabled` (absent: assumed). */
+async function running(
+  admin: NonNullable<EnsureDeduplicationOptions['admin']>,
+  topic: string,
+): Promise<boolean> {
+  const partitions = await admin.partitionCount(topic);
+  const names =
+    partitions === 0 ? [topic] : Array.from({ length: partitions }, (_, i) => `${topic}-partition-${i}`);
+  for (const name of names) {
+    const status = (await admin.topicStats(name))['deduplicationStatus'];
+    if (status !== undefined && status !== 'Enabled') return false;
+  }
+  return true;
 }
 
 async function enabled(

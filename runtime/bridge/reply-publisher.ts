@@ -28,12 +28,16 @@ export interface ReplyPublisherOptions {
 export type PublishStart =
   { readonly stored: Promise<void> } | { readonly failure: DeliveryFailure; readonly deadLetter: boolean };
 
-interface EntryState {
-  ledgerId: number;
-  entryId: number;
-  /** Index of the next reply of this entry (effectively-once sequence ids). */
+/** Effectively-once: the reply indexes handed out for one input entry. */
+interface EntryIndexes {
+  /** Batch index → first reply index of that message. */
+  readonly starts: Map<number, number>;
+  /** The next free reply index of the entry. */
   next: number;
 }
+
+/** Entries remembered per input partition (messages redelivered in the same session find theirs). */
+const REMEMBERED_ENTRIES = 10_000;
 
 /**
  * Turns the replies of an input into Pulsar messages and publishes them: topics checked first (one
@@ -44,9 +48,8 @@ interface EntryState {
  */
 export class ReplyPublisher {
   readonly #o: ReplyPublisherOptions;
-  /** Effectively-once: per input partition, the entry being processed and its reply count so far. */
-  readonly #entries = new Map<string, EntryState>();
-  readonly #starts = new WeakMap<Message, number>();
+  /** Effectively-once: per input partition, per entry (`ledger:entry`), the reply indexes handed out. */
+  readonly #entries = new Map<string, Map<string, EntryIndexes>>();
 
   constructor(options: ReplyPublisherOptions) {
     this.#o = options;
@@ -107,15 +110,6 @@ export class ReplyPublisher {
     }
   }
 
-  /** Effectively-once: a retried input gets the same sequence ids again. */
-  rewind(input: Message): void {
-    const start = this.#starts.get(input);
-    const state = this.#entries.get(input.topic);
-    if (start === undefined || state === undefined) return;
-    const id = input.messageId;
-    if (state.ledgerId === id.ledgerId && state.entryId === id.entryId) state.next = start;
-  }
-
   async #send(
     planned: readonly { topic: string; message: ProducerMessage }[],
   ): Promise<{ stored: Promise<void> }> {
@@ -148,17 +142,33 @@ export class ReplyPublisher {
     return { stored: Promise.all(sends).then(() => undefined) };
   }
 
-  /** Reserves `count` reply indexes of the input's entry (effectively-once). */
+  /**
+   * The first reply index of `input` within its entry (effectively-once): handed out in processing
+   * order, which within an input partition is the entries' order and, inside a batched entry, the
+   * batch order — the same after a restart, which processes the entry again from its first message.
+   * A message seen again (retried, or redelivered in this session after a reconnect) keeps its start,
+   * so its replies get the same sequence ids and are skipped or dropped as already stored.
+   */
   #reserve(input: Message, count: number): number {
     const id = input.messageId;
-    let state = this.#entries.get(input.topic);
-    if (state === undefined || state.ledgerId !== id.ledgerId || state.entryId !== id.entryId) {
-      state = { ledgerId: id.ledgerId, entryId: id.entryId, next: 0 };
-      this.#entries.set(input.topic, state);
+    let entries = this.#entries.get(input.topic);
+    if (entries === undefined) {
+      entries = new Map();
+      this.#entries.set(input.topic, entries);
     }
-    const start = this.#starts.get(input) ?? state.next;
-    this.#starts.set(input, start);
-    state.next = start + count;
+    const key = `${id.ledgerId}:${id.entryId}`;
+    let entry = entries.get(key);
+    if (entry === undefined) {
+      entry = { starts: new Map(), next: 0 };
+      entries.set(key, entry);
+      if (entries.size > REMEMBERED_ENTRIES) entries.delete(entries.keys().next().value!);
+    }
+    let start = entry.starts.get(id.batchIndex);
+    if (start === undefined) {
+      start = entry.next;
+      entry.starts.set(id.batchIndex, start);
+    }
+    entry.next = Math.max(entry.next, start + count);
     return start;
   }
 

@@ -38,6 +38,8 @@ afterAll(async () => {
  */
 class Tally {
   readonly counts = new Map<string, number>();
+  /** How each input's outputs were published (producer, sequence id, message id): shown for duplicates. */
+  readonly origins = new Map<string, string[]>();
   readonly #seen = new Set<string>();
   total = 0;
   redeliveredToTally = 0;
@@ -61,6 +63,8 @@ class Tally {
         this.#seen.add(stored);
         const id = String((JSON.parse(m.payload.toString()) as { id: unknown }).id);
         this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+        const origin = `${m.producerName}#${m.sequenceId} ${m.messageId.toString()} t=${m.publishTime}`;
+        this.origins.set(id, [...(this.origins.get(id) ?? []), origin]);
         this.total++;
       }
     })();
@@ -204,6 +208,9 @@ describe.skipIf(!canRestartBroker)('fault tests: every message counted', () => {
     const { kills, brokerRestarts } = await chaos(args, out, TOTAL);
     await out.until(() => false, 2000); // anything published twice would show up now
     await out.stop();
+    const twice = [...out.counts].filter(([, n]) => n > 1).slice(0, 5);
+    for (const [id] of twice)
+      console.log(`[fault] published twice: ${id}: ${out.origins.get(id)!.join(' | ')}`);
     console.log(
       `[fault] effectively-once: ${TOTAL} inputs, ${out.unique} delivered, ${out.duplicates} duplicates, ` +
         `${kills} SIGKILLs, ${brokerRestarts} broker restart`,

@@ -198,4 +198,39 @@ describe('effectively-once', () => {
     const keys = firstRound.map((m) => JSON.stringify(json(m)));
     expect(new Set(keys).size).toBe(180);
   });
+
+  it('keeps publishing nothing twice when a second replica takes partitions over (failover hand-over)', async () => {
+    const input = uniqueTopic('g-eo3-in');
+    const output = uniqueTopic('g-eo3-out');
+    await admin.createTopic(input, 2);
+    const out = await reader(output);
+    const args = [
+      '--input',
+      input,
+      '--output',
+      output,
+      '--guarantee',
+      'effectively_once',
+      '--subscription-type',
+      'failover',
+    ];
+    const first = await bridge(args);
+    const batch = (from: number) =>
+      Array.from({ length: 200 }, (_, i) => command({ id: `m${from + i}` }, `k${(from + i) % 16}`));
+    await produce(client, input, batch(0));
+    const early = await collect(out, 50);
+    const second = await bridge(args);
+    await produce(client, input, batch(200));
+    const rest = await collect(out, 400 - early.length, 60_000);
+    const ids = [...early, ...rest].map((m) => String(json(m)['id']));
+    expect(new Set(ids).size).toBe(400);
+    expect(await drainFor(out, 1500)).toEqual([]);
+    // The second replica really took a partition over and published under its name.
+    const secondReceived = (await second.registry.getSingleMetric('knmesh_bridge_received_total')!.get())
+      .values[0]!.value;
+    const firstReceived = (await first.registry.getSingleMetric('knmesh_bridge_received_total')!.get())
+      .values[0]!.value;
+    expect(secondReceived).toBeGreaterThan(0);
+    expect(firstReceived + secondReceived).toBeGreaterThanOrEqual(400);
+  });
 });

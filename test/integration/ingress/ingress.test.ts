@@ -13,7 +13,6 @@ import { INGRESS_ROUTES } from '../../../runtime/ingress/ingress-routes.ts';
 import { findFreePort } from '../../../runtime/net/port-availability.ts';
 import type { Consumer } from '../../../runtime/pulsar/consumer/consumer.ts';
 import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
-import type { Bridge } from '../../../runtime/bridge/bridge.ts';
 import { ServeProcess, stopAllServeProcesses } from '../host/serve-process.ts';
 import { baseArgs, collect, drainFor, fixtureFunction, json, startBridge } from '../bridge/bridge-kit.ts';
 import { testBroker, uniqueTopic } from '../support/test-broker.ts';
@@ -244,7 +243,7 @@ describe('source → ingress → bridge → function', () => {
         expect.objectContaining({ id: 'e2e', eventId: 'src-42', eventType: 'dev.knmesh.test' }),
       ]);
     } finally {
-      await (bridge as Bridge).stop();
+      await bridge.stop();
     }
   });
 });

@@ -439,9 +439,16 @@ describe('jsonFormOf', () => {
       '{"specversion":"1.0","id":"i","source":"/s","type":"t","pulsarredeliverycount":0,"datacontenttype":"application/json","data":{"n": 1.50}}',
     );
     expect(
-      JSON.parse(jsonFormOf({ ...base, datacontenttype: 'text/plain', data: Buffer.from('hé "q"') })).data,
+      (
+        JSON.parse(jsonFormOf({ ...base, datacontenttype: 'text/plain', data: Buffer.from('hé "q"') })) as {
+          data: unknown;
+        }
+      ).data,
     ).toBe('hé "q"');
-    expect(JSON.parse(jsonFormOf({ ...base, data: Buffer.from([0, 255]) })).data_base64).toBe('AP8=');
+    expect(
+      (JSON.parse(jsonFormOf({ ...base, data: Buffer.from([0, 255]) })) as { data_base64: unknown })
+        .data_base64,
+    ).toBe('AP8=');
     expect(JSON.parse(jsonFormOf({ ...base }))).toEqual(base);
   });
 

@@ -199,11 +199,10 @@ export const status = (
 });
 
 /** Records what would be published; publishing can be made to fail. */
-export class FakePublisher implements Pick<ReplyPublisher, 'start' | 'rewind' | 'deadLetter'> {
+export class FakePublisher implements Pick<ReplyPublisher, 'start' | 'deadLetter'> {
   readonly published: { input: string; replies: number }[] = [];
   readonly deadLetters: { input: string; failure: DeliveryFailure; attempts: number; lastCode?: string }[] =
     [];
-  readonly rewound: string[] = [];
   failNext: Error | undefined;
   refuse: boolean = false;
   deadLetterFailures = 0;
@@ -220,10 +219,6 @@ export class FakePublisher implements Pick<ReplyPublisher, 'start' | 'rewind' | 
     if (failure !== undefined) return Promise.resolve({ stored: Promise.reject(failure) });
     this.published.push({ input: payloadOf(input), replies: replies.length });
     return Promise.resolve({ stored: Promise.resolve() });
-  }
-
-  rewind(input: Message): void {
-    this.rewound.push(payloadOf(input));
   }
 
   deadLetter(

@@ -156,9 +156,24 @@ describe('ReplyPublisher', () => {
     await publish(p, first, [reply('again'), reply('new')]);
     expect(client.sent.map((s) => s.message.payload.toString())).toEqual(['new']);
 
-    p.rewind(first);
     await publish(p, first, [reply('again'), reply('new')]);
-    expect(client.sent).toHaveLength(1); // both ids are stored now
+    expect(client.sent).toHaveLength(1); // retried: both ids are stored now
+  });
+
+  it('effectively-once: messages of a batched entry seen again in the same session keep their ids', async () => {
+    const client = fakeClient();
+    const p = publisher(client, true);
+    const topic = 'persistent://public/default/in-partition-0';
+    const copy = (b: number) => message({ payload: `b${b}`, topic, entryId: 4, batchIndex: b });
+    // b0 and b1 processed; then (a reconnect) the broker redelivers the whole entry: b0, b1, b2.
+    await publish(p, copy(0), [reply('r0')]);
+    await publish(p, copy(1), [reply('r1a'), reply('r1b')]);
+    for (const b of [0, 1, 2])
+      await publish(p, copy(b), b === 1 ? [reply('r1a'), reply('r1b')] : [reply(`r${b}`)]);
+    const ids = (b: number, n: number) =>
+      Array.from({ length: n }, (_, i) => effectivelyOnceSequenceId(copy(0).messageId, b + i));
+    expect(client.sent.map((s) => s.message.sequenceId)).toEqual([...ids(0, 3), ...ids(3, 1)]);
+    expect(client.sent.map((s) => s.message.payload.toString())).toEqual(['r0', 'r1a', 'r1b', 'r2']);
   });
 
   it('effectively-once: keyless replies land on a partition chosen by the sequence id (stable across restarts)', async () => {
@@ -271,10 +286,23 @@ describe('SubscriptionAttemptJournal', () => {
 });
 
 describe('ensureDeduplication', () => {
-  const timers = () => new FakeTimers();
+  // Waits end at once (the fake admin changes state per call); a bounded number of polls.
+  const timers = () => {
+    let now = 0;
+    return {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => {
+        now += ms;
+        setImmediate(fn);
+        return 0;
+      },
+      clearTimeout: () => undefined,
+    };
+  };
 
   it('accepts a topic where de-duplication applies, turns it on for one where it does not', async () => {
     let enabled = false;
+    let stats = 0;
     const calls: string[] = [];
     const admin = {
       deduplicationEnabled: () => Promise.resolve(enabled),
@@ -284,6 +312,12 @@ describe('ensureDeduplication', () => {
         return Promise.resolve();
       },
       createTopic: () => Promise.resolve(),
+      partitionCount: () => Promise.resolve(0),
+      // The loaded topic follows the policy a moment later.
+      topicStats: () => {
+        const status = enabled && stats++ > 0 ? 'Enabled' : 'Disabled';
+        return Promise.resolve({ subscriptions: {}, deduplicationStatus: status });
+      },
     };
     await ensureDeduplication('persistent://public/default/out', {
       admin,
@@ -309,6 +343,8 @@ describe('ensureDeduplication', () => {
         exists = true;
         return Promise.resolve();
       },
+      partitionCount: () => Promise.resolve(0),
+      topicStats: () => Promise.resolve({ subscriptions: {} }),
     };
     const error = await ensureDeduplication('out', { admin, timers: timers(), logger: silentLogger() }).catch(
       (e: unknown) => e,
