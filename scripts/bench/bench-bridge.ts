@@ -246,6 +246,9 @@ async function startKnmesh(
     '0',
     '--log-level',
     'warn',
+    ...(process.env['BENCH_RECEIVER_QUEUE']
+      ? ['--receiver-queue-size', process.env['BENCH_RECEIVER_QUEUE']]
+      : []),
     // The Java function reads its input as a String; this is how the bridge says the same.
     '--input-content-type',
     'text/plain; charset=utf-8',
@@ -490,40 +493,63 @@ async function main(): Promise<void> {
   const native = best(results.native);
   const perMessage = best(results.knmesh);
   const batch = best(results['knmesh-batch']);
-  const ratio = (r: Result): string => (r.msgPerSec / native.msgPerSec).toFixed(2);
+  const median = (side: SideName): number => {
+    const sorted = results[side].map((r) => r.msgPerSec).sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const meanOf = (side: SideName, pick: (r: Result) => number): number =>
+    results[side].reduce((sum, r) => sum + pick(r), 0) / results[side].length;
   const maxBridgeRss = Math.max(
     ...results.knmesh.map((r) => r.rssMiB),
     ...results['knmesh-batch'].map((r) => r.rssMiB),
   );
   const rounds = (side: SideName): string => results[side].map((r) => fmt(r.msgPerSec)).join(' / ');
-  const verdict = (name: string, value: number, target: number): string =>
-    `- ${name}: **${value.toFixed(2)}×** (target ≥ ${target.toFixed(1)}×) — ${value >= target ? 'met' : 'missed'}`;
+  const cpu = (side: SideName): string =>
+    side === 'native'
+      ? `${meanOf(side, (r) => r.bridgeCpuUs).toFixed(0)} (both JVMs)`
+      : `${meanOf(side, (r) => r.bridgeCpuUs).toFixed(0)} + ${meanOf(side, (r) => r.functionCpuUs).toFixed(0)}`;
+  const row = (name: string, side: SideName, best: Result): string =>
+    `| ${name} | ${fmt(best.msgPerSec)} | ${fmt(median(side))} | ${rounds(side)} | ${best.p50Ms} | ${best.p99Ms} | ` +
+    `${cpu(side)} | ${Math.max(...results[side].map((r) => r.rssMiB)).toFixed(0)} | ` +
+    `${side === 'native' ? '—' : Math.max(...results[side].map((r) => r.functionRssMiB)).toFixed(0)} |`;
+  const verdict = (name: string, side: SideName, best: Result, target: number): string => {
+    const value = best.msgPerSec / native.msgPerSec;
+    const med = median(side) / median('native');
+    return (
+      `- ${name}: **${value.toFixed(2)}×** best against best (median against median ${med.toFixed(2)}×; ` +
+      `target ≥ ${target.toFixed(1)}×) — ${value >= target ? 'met' : 'missed'}`
+    );
+  };
   const section = [
     '## Bridge (`npm run bench:bridge`)',
     '',
     `Run ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ` +
-      `${Math.round(totalmem() / 2 ** 30)} GiB; one fresh Pulsar 4.0.8 standalone broker shared by everything.`,
+      `${Math.round(totalmem() / 2 ** 30)} GiB; one fresh Pulsar 4.0.8 standalone broker shared by everything ` +
+      `(broker, bookie, the functions, the bridge and the load generator on the same two cores).`,
     `Pipeline: input topic → function → output topic, ${fmt(MESSAGES)} messages of ${SIZE} bytes, at-least-once, ` +
-      `shared subscription, ${ROUNDS} rounds rotating who goes first, the best round of each side counts.`,
+      `shared subscription, ${ROUNDS} rounds rotating who goes first.`,
     '',
-    '- **native**: `pulsar-admin functions localrun` of the distribution’s Java `ExclamationFunction` (ATLEAST_ONCE, thread runtime)',
+    '- **native**: `pulsar-admin functions localrun` of the distribution’s Java `ExclamationFunction` (ATLEAST_ONCE; localrun runs a launcher JVM and the function’s JVM)',
     `- **knmesh**: \`knmesh bridge\` (binary delivery, \`--max-in-flight ${MAX_IN_FLIGHT}\`) → \`knmesh serve scripts/bench/exclamation-function.mjs\``,
     `- **knmesh batch**: the same with \`--delivery batch --batch-size ${BATCH_SIZE} --max-in-flight ${BATCH_IN_FLIGHT}\``,
     `- both knmesh sides: \`--input-content-type 'text/plain; charset=utf-8'\` (the Java function reads a String), the ` +
       `bridge with \`NODE_OPTIONS=${BRIDGE_NODE_OPTIONS}\` as its Deployment sets, and a warm compile cache as in the image`,
     '',
     'Throughput is taken from the output arrival times between 10 % and 90 % of the messages, produced as fast as',
-    `possible while the side runs; latency is send → output received at ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s.`,
+    `possible while the side runs; latency is send → output received at ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s`,
+    '(best round). CPU is user + system time per message during the throughput phase, from /proc (mean of the',
+    'rounds): it moves much less than throughput on this shared machine.',
     '',
-    '| side | msg/s (best) | per round | p50 ms | p99 ms | RSS MiB (bridge; native: JVM) | knmesh serve RSS MiB |',
-    '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
-    `| native | ${fmt(native.msgPerSec)} | ${rounds('native')} | ${native.p50Ms} | ${native.p99Ms} | ${native.rssMiB.toFixed(0)} | — |`,
-    `| knmesh | ${fmt(perMessage.msgPerSec)} | ${rounds('knmesh')} | ${perMessage.p50Ms} | ${perMessage.p99Ms} | ${perMessage.rssMiB.toFixed(0)} | ${perMessage.functionRssMiB.toFixed(0)} |`,
-    `| knmesh batch | ${fmt(batch.msgPerSec)} | ${rounds('knmesh-batch')} | ${batch.p50Ms} | ${batch.p99Ms} | ${batch.rssMiB.toFixed(0)} | ${batch.functionRssMiB.toFixed(0)} |`,
+    '| side | msg/s best | median | per round | p50 ms | p99 ms | CPU µs/msg (bridge + function) | RSS MiB max (bridge; native: JVMs) | knmesh serve RSS MiB |',
+    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |',
+    row('native', 'native', native),
+    row('knmesh', 'knmesh', perMessage),
+    row('knmesh batch', 'knmesh-batch', batch),
     '',
-    verdict('knmesh per-message / native throughput', Number(ratio(perMessage)), 0.5),
-    verdict('knmesh batch / native throughput', Number(ratio(batch)), 1.0),
-    `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MiB** (target < 200 MiB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
+    verdict('knmesh per-message / native throughput', 'knmesh', perMessage, 0.5),
+    verdict('knmesh batch / native throughput', 'knmesh-batch', batch, 1.0),
+    `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MiB** max over all rounds (target < 200 MiB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
     '',
     `Load average of the (shared) machine at start and end: ${LOAD_AT_START} / ${loadavg()
       .map((l) => l.toFixed(2))
