@@ -23,7 +23,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BRIDGE_NODE_OPTIONS } from '../../adapter/translate/to-bridge-deployment.ts';
+import { BRIDGE_NODE_OPTIONS, BRIDGE_PROCESS_ENV } from '../../adapter/translate/to-bridge-deployment.ts';
 import { findFreePort } from '../../runtime/net/port-availability.ts';
 import { PulsarAdmin } from '../../runtime/pulsar/admin/pulsar-admin.ts';
 import { PulsarClient } from '../../runtime/pulsar/pulsar-client.ts';
@@ -263,8 +263,13 @@ async function startKnmesh(
         ]
       : ['--max-in-flight', String(MAX_IN_FLIGHT)]),
   ];
+  // As the bridge Deployment runs it (the V8 flags are given on the command line instead of NODE_OPTIONS).
+  const processEnv = Object.fromEntries(
+    BRIDGE_PROCESS_ENV.filter((e) => e.name !== 'NODE_OPTIONS').map((e) => [e.name, e.value]),
+  );
   const bridge = spawn(process.execPath, [...BRIDGE_NODE_FLAGS, ...bridgeArgs], {
     cwd: root,
+    env: { ...process.env, ...processEnv },
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -534,7 +539,7 @@ async function main(): Promise<void> {
     `- **knmesh**: \`knmesh bridge\` (binary delivery, \`--max-in-flight ${MAX_IN_FLIGHT}\`) → \`knmesh serve scripts/bench/exclamation-function.mjs\``,
     `- **knmesh batch**: the same with \`--delivery batch --batch-size ${BATCH_SIZE} --max-in-flight ${BATCH_IN_FLIGHT}\``,
     `- both knmesh sides: \`--input-content-type 'text/plain; charset=utf-8'\` (the Java function reads a String), the ` +
-      `bridge with \`NODE_OPTIONS=${BRIDGE_NODE_OPTIONS}\` as its Deployment sets, and a warm compile cache as in the image`,
+      `bridge with \`NODE_OPTIONS=${BRIDGE_NODE_OPTIONS} MALLOC_ARENA_MAX=2\` as its Deployment sets, and a warm compile cache as in the image`,
     '',
     'Throughput is taken from the output arrival times between 10 % and 90 % of the messages, produced as fast as',
     `possible while the side runs; latency is send → output received at ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s`,
