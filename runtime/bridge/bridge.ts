@@ -212,7 +212,8 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
    * Resolves without starting when `stop()` comes first.
    */
   async start(): Promise<void> {
-    const { config, settings } = { config: this.#config, settings: this.settings };
+    const config = this.#config;
+    const settings = this.settings;
     const log = this.#logger;
     if (settings.inputPattern === undefined) {
       if (this.#admin === undefined) {
