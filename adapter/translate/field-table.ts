@@ -712,14 +712,14 @@ export const fieldTable: readonly FieldEntry[] = [
     type: 'integer',
     format: 'int32',
     treatment: 'mapped',
-    note: 'bridge --max-retries',
+    note: 'bridge --max-retries; without it the bridge still stops after 3 retries and dead-letters (Function Mesh would redeliver forever; knmesh never retries a poison message without bound)',
   },
   {
     path: 'spec.deadLetterTopic',
     kinds: CONSUMERS,
     type: 'string',
     treatment: 'mapped',
-    note: 'bridge --dead-letter-topic (default with maxMessageRetry: <tenant>-<namespace>-<name>-DLQ, as in Function Mesh)',
+    note: "bridge --dead-letter-topic (default with maxMessageRetry: <tenant>-<namespace>-<name>-DLQ, as in Function Mesh; with neither: the bridge's <input>-<subscription>-DLQ)",
   },
   {
     path: 'spec.negativeAckRedeliveryDelayMs',

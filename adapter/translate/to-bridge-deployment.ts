@@ -1,7 +1,25 @@
+import { BRIDGE_ROUTES } from '../../runtime/bridge/bridge-routes.ts';
 import { containerSecurity } from './container-security.ts';
 import type { KubernetesObject, ObjectMeta } from './kubernetes-object.ts';
 
 export const BRIDGE_CONTAINER = 'bridge';
+
+/**
+ * V8 flags of the bridge process: a young generation of 2 × 8 MiB. V8 sizes it from the machine's
+ * memory (up to 2 × 64 MiB), which alone would take half of the bridge's memory limit; the bridge's
+ * garbage is short-lived, and `npm run bench:bridge` measures it with this setting.
+ */
+export const BRIDGE_NODE_OPTIONS = '--max-semi-space-size=8';
+
+/**
+ * Environment of the bridge process besides its options: the V8 flags above, and two glibc malloc
+ * arenas instead of one per thread (less fragmentation of the many short-lived buffers; about 10 MB
+ * less RSS under load in `npm run bench:bridge`).
+ */
+export const BRIDGE_PROCESS_ENV: readonly { readonly name: string; readonly value: string }[] = [
+  { name: 'NODE_OPTIONS', value: BRIDGE_NODE_OPTIONS },
+  { name: 'MALLOC_ARENA_MAX', value: '2' },
+];
 
 export interface BridgeDeploymentPlan {
   readonly metadata: ObjectMeta;
@@ -36,7 +54,7 @@ export function toBridgeDeployment(plan: BridgeDeploymentPlan): KubernetesObject
           annotations: {
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(plan.port),
-            'prometheus.io/path': '/metrics',
+            'prometheus.io/path': BRIDGE_ROUTES.metrics,
           },
         },
         spec: {
@@ -48,12 +66,12 @@ export function toBridgeDeployment(plan: BridgeDeploymentPlan): KubernetesObject
               name: BRIDGE_CONTAINER,
               image: plan.image,
               args: ['bridge'],
-              env: plan.env,
+              env: [...plan.env, ...BRIDGE_PROCESS_ENV],
               envFrom: plan.envFrom,
               ports: [{ name: 'http', containerPort: plan.port }],
-              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
+              readinessProbe: { httpGet: { path: BRIDGE_ROUTES.readiness, port: 'http' }, periodSeconds: 5 },
               livenessProbe: {
-                httpGet: { path: '/healthz', port: 'http' },
+                httpGet: { path: BRIDGE_ROUTES.liveness, port: 'http' },
                 periodSeconds: 10,
                 failureThreshold: 3,
               },

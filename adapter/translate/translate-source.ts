@@ -1,5 +1,6 @@
 import { optionsToEnv } from '../../runtime/config/options-to-env.ts';
 import { ingressOptions } from '../../runtime/ingress/ingress-options.ts';
+import { INGRESS_ROUTES } from '../../runtime/ingress/ingress-routes.ts';
 import { buildUserEnv, type GeneratedEnv } from './build-user-env.ts';
 import { canonicalObject } from './canonical-object.ts';
 import { checkKnativeAutoscaling } from './check-knative-autoscaling.ts';
@@ -117,8 +118,11 @@ export function translateSource(c: Component, options: TranslateOptions, d: Diag
               ports: [{ containerPort: INGRESS_PORT }],
               env: ingressEnv,
               envFrom: connection.envFrom,
-              readinessProbe: { httpGet: { path: '/readyz', port: INGRESS_PORT } },
-              livenessProbe: { httpGet: { path: '/healthz', port: INGRESS_PORT }, periodSeconds: 10 },
+              readinessProbe: { httpGet: { path: INGRESS_ROUTES.readiness, port: INGRESS_PORT } },
+              livenessProbe: {
+                httpGet: { path: INGRESS_ROUTES.liveness, port: INGRESS_PORT },
+                periodSeconds: 10,
+              },
               resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
               securityContext: containerSecurity(true),
               ...(connection.volumeMounts.length > 0 ? { volumeMounts: connection.volumeMounts } : {}),

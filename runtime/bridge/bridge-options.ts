@@ -1,3 +1,4 @@
+import { parseMediaType } from '../cloudevents/media-type.ts';
 import { option } from '../config/option.ts';
 import { pulsarConnectionOptions } from '../pulsar/pulsar-connection-options.ts';
 
@@ -40,6 +41,15 @@ export const bridgeOptions = {
     default: 1000,
     min: 1,
   }),
+  inputContentType: option.string({
+    flag: 'input-content-type',
+    description:
+      'datacontenttype of input messages without a content-type property, as a topic schema would say ' +
+      '(e.g. "text/plain; charset=utf-8" for String topics); default: none, the function gets bytes',
+    placeholder: 'media-type',
+    check: (v) =>
+      parseMediaType(v) ? undefined : 'must be a media type such as text/plain or application/json',
+  }),
   sink: option.url({
     flag: 'sink',
     description: 'URL of the function (its Knative Service address)',
@@ -72,9 +82,17 @@ export const bridgeOptions = {
   }),
   timeoutMs: option.integer({
     flag: 'timeout-ms',
-    description: 'per-request timeout of a delivery',
+    description:
+      'time a delivery may take per message: a request waits timeout × its messages + 1 s ' +
+      "(so the function host's own timeout, the same value, answers first)",
     default: 30_000,
     min: 1,
+  }),
+  maxResponseBytes: option.integer({
+    flag: 'max-response-bytes',
+    description: 'largest answer read from the function (replies of a whole batch)',
+    default: 64 * 1024 * 1024,
+    min: 1024,
   }),
   maxRetries: option.integer({
     flag: 'max-retries',
@@ -96,8 +114,17 @@ export const bridgeOptions = {
   }),
   deadLetterTopic: option.string({
     flag: 'dead-letter-topic',
-    description: 'topic receiving messages that cannot be delivered',
+    description:
+      'topic receiving messages that cannot be delivered (default <input>-<subscription>-DLQ, with / in the ' +
+      'subscription as -)',
     placeholder: 'topic',
+  }),
+  attemptJournal: option.boolean({
+    flag: 'attempt-journal',
+    description:
+      'record failed attempts in the subscription properties (admin API), so a restarted bridge keeps ' +
+      'counting retries (--no-attempt-journal: broker redelivery counts only)',
+    default: true,
   }),
   delivery: option.enumOf(['binary', 'structured', 'batch'], {
     flag: 'delivery',
@@ -129,10 +156,16 @@ export const bridgeOptions = {
   }),
   port: option.integer({
     flag: 'port',
-    description: 'port of /healthz, /readyz and /metrics',
+    description: 'port of /healthz, /readyz and /metrics (0: any free port, logged)',
     default: 9090,
     min: 0,
     max: 65535,
+  }),
+  host: option.string({
+    flag: 'host',
+    description: 'address the health and metrics server listens on',
+    default: '0.0.0.0',
+    placeholder: 'address',
   }),
   gracePeriodMs: option.integer({
     flag: 'grace-period-ms',

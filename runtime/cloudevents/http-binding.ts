@@ -9,11 +9,11 @@ import { eventFromJson, eventToJson } from './json-event-format.ts';
 import {
   MEDIA_TYPE_CE_BATCH_JSON,
   MEDIA_TYPE_CE_JSON,
-  MEDIA_TYPE_JSON,
   parseMediaType,
   type MediaType,
 } from './media-type.ts';
 import { toCloudEvent } from './to-cloud-event.ts';
+import { attributeText, binaryData } from './binary-data.ts';
 
 const CE_PREFIX = 'ce-';
 const STRUCTURED_CONTENT_TYPE = `${MEDIA_TYPE_CE_JSON}; charset=utf-8`;
@@ -128,40 +128,7 @@ function toBinary(event: CloudEventV1<unknown>): HttpMessage {
     if (value === undefined || value === null) continue;
     headers[CE_PREFIX + name] = encodeHeaderValue(attributeText(value));
   }
-  const { body, contentType } = binaryBody(event);
+  const { body, contentType } = binaryData(event);
   if (contentType !== undefined) headers['content-type'] = contentType;
   return { headers, body };
-}
-
-/**
- * The body of a binary-mode message. As in the SDK, strings and bytes go out as they are and other
- * values as JSON; a value JSON cannot represent (a function, a BigInt, a cycle) throws TypeError.
- */
-function binaryBody(event: CloudEventV1<unknown>): {
-  body: Buffer | string;
-  contentType: string | undefined;
-} {
-  const data = event.data;
-  const contentType = event.datacontenttype;
-  if (data === undefined || data === null) return { body: '', contentType };
-  if (typeof data === 'string') return { body: data, contentType };
-  if (ArrayBuffer.isView(data)) {
-    return { body: Buffer.from(data.buffer, data.byteOffset, data.byteLength), contentType };
-  }
-  const text = JSON.stringify(data);
-  if (typeof text !== 'string') throw new TypeError(`event data of type ${typeof data} cannot be serialised`);
-  return { body: text, contentType: contentType ?? MEDIA_TYPE_JSON };
-}
-
-/** An attribute value as header text: the CloudEvents types (String, Integer, Boolean, Timestamp). */
-function attributeText(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'boolean':
-      return String(value);
-    default:
-      return value instanceof Date ? value.toISOString() : JSON.stringify(value);
-  }
 }

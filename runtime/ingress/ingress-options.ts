@@ -23,6 +23,12 @@ export const ingressOptions = {
     min: 0,
     max: 65535,
   }),
+  host: option.string({
+    flag: 'host',
+    description: 'address to listen on',
+    default: '0.0.0.0',
+    placeholder: 'address',
+  }),
   maxBodyBytes: option.integer({
     flag: 'max-body-bytes',
     description: 'largest accepted request body',
@@ -43,6 +49,18 @@ export const ingressOptions = {
     flag: 'max-pending-messages',
     description: 'messages awaiting broker acknowledgement before requests wait',
     default: 1000,
+    min: 1,
+  }),
+  sendTimeoutMs: option.integer({
+    flag: 'send-timeout-ms',
+    description: 'longest wait for the broker to store the events of one request (then 503)',
+    default: 30_000,
+    min: 1,
+  }),
+  retryAfterSeconds: option.integer({
+    flag: 'retry-after-seconds',
+    description: 'Retry-After of 503 answers while the broker is unreachable',
+    default: 5,
     min: 1,
   }),
   gracePeriodMs: option.integer({

@@ -220,6 +220,49 @@ export class PulsarAdmin {
     return (await this.call('GET', `${this.topicPath(topic)}/subscriptions`)) as string[];
   }
 
+  /** Properties of a subscription (kept in its cursor, so they survive restarts). */
+  async subscriptionProperties(topic: string, subscription: string): Promise<Record<string, string>> {
+    const answer = await this.call(
+      'GET',
+      `${this.topicPath(topic)}/subscription/${encodeURIComponent(subscription)}/properties`,
+    );
+    return typeof answer === 'object' && answer !== null ? (answer as Record<string, string>) : {};
+  }
+
+  /** Replaces every property of a subscription. */
+  async setSubscriptionProperties(
+    topic: string,
+    subscription: string,
+    properties: Record<string, string>,
+  ): Promise<void> {
+    await this.call(
+      'PUT',
+      `${this.topicPath(topic)}/subscription/${encodeURIComponent(subscription)}/properties`,
+      properties,
+    );
+  }
+
+  /**
+   * Whether the broker de-duplicates messages on a topic, as applied (topic policy, else namespace
+   * policy, else the broker setting). Throws `adminNotFound` for a topic that does not exist.
+   */
+  async deduplicationEnabled(topic: string): Promise<boolean> {
+    return (await this.call('GET', `${this.topicPath(topic)}/deduplicationEnabled?applied=true`)) === true;
+  }
+
+  /** Topic-level de-duplication policy (needs the broker's topic-level policies, on by default). */
+  async setTopicDeduplication(topic: string, enabled: boolean): Promise<void> {
+    await this.call('POST', `${this.topicPath(topic)}/deduplicationEnabled`, enabled);
+  }
+
+  /** Moves a subscription's cursor back to the first message published at or after `timestampMs`. */
+  async resetCursor(topic: string, subscription: string, timestampMs = 0): Promise<void> {
+    await this.call(
+      'POST',
+      `${this.topicPath(topic)}/subscription/${encodeURIComponent(subscription)}/resetcursor/${timestampMs}`,
+    );
+  }
+
   /** Namespace-wide message de-duplication (what effectively-once needs). */
   async setNamespaceDeduplication(namespace: string, enabled: boolean): Promise<void> {
     const ns = namespace.split('/').map(encodeURIComponent).join('/');

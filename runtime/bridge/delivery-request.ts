@@ -1,0 +1,59 @@
+import type { CloudEventV1 } from 'cloudevents';
+import { decodeData, parseJson } from '../cloudevents/decode-data.ts';
+import { httpBinding } from '../cloudevents/http-binding.ts';
+import type { HttpMessage } from '../cloudevents/http-message.ts';
+import { eventToJson } from '../cloudevents/json-event-format.ts';
+import {
+  MEDIA_TYPE_CE_BATCH_JSON,
+  MEDIA_TYPE_CE_JSON,
+  isJsonMediaType,
+  isTextMediaType,
+  parseMediaType,
+} from '../cloudevents/media-type.ts';
+
+const STRUCTURED = { 'content-type': `${MEDIA_TYPE_CE_JSON}; charset=utf-8` };
+const BATCH = { 'content-type': `${MEDIA_TYPE_CE_BATCH_JSON}; charset=utf-8` };
+
+/** A binary-mode delivery: attributes in `ce-*` headers, the payload bytes as the body. */
+export function binaryRequest(event: CloudEventV1<unknown>): HttpMessage {
+  return httpBinding.binary(event);
+}
+
+/**
+ * The event in the JSON event format, as text (structured and batched deliveries). The payload is
+ * read by its content type: JSON goes in as it is (checked, then spliced in byte for byte, so numbers
+ * keep their exact text), text as a JSON string, anything else as `data_base64`. A payload that is
+ * not what its content type says throws `KNMESH_CE_MALFORMED_BODY` or
+ * `KNMESH_CE_UNSUPPORTED_MEDIA_TYPE`, and that message is dead-lettered on its own.
+ */
+export function jsonFormOf(event: CloudEventV1<unknown>): string {
+  const data = event.data;
+  if (!Buffer.isBuffer(data)) return JSON.stringify(eventToJson(event));
+  let out = '{';
+  for (const name of Object.keys(event)) {
+    if (name === 'data' || name === 'data_base64') continue;
+    const value = (event as Record<string, unknown>)[name];
+    if (value === undefined || value === null) continue;
+    out += `${JSON.stringify(name)}:${JSON.stringify(value instanceof Date ? value.toISOString() : value)},`;
+  }
+  const type = parseMediaType(event.datacontenttype) ?? undefined;
+  if (type !== undefined && isJsonMediaType(type.essence)) {
+    const bom = data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
+    parseJson(data, type.parameters['charset']); // throws for what is not JSON
+    return `${out}"data":${data.toString('utf8', bom)}}`;
+  }
+  if (type !== undefined && isTextMediaType(type.essence)) {
+    return `${out}"data":${JSON.stringify(decodeData(data, type))}}`;
+  }
+  return `${out}"data_base64":"${data.toString('base64')}"}`;
+}
+
+/** A structured-mode delivery of one event, from `jsonFormOf`. */
+export function structuredRequest(json: string): HttpMessage {
+  return { headers: STRUCTURED, body: json };
+}
+
+/** A batched delivery, from the `jsonFormOf` texts of its events, in order. */
+export function batchRequest(jsons: readonly string[]): HttpMessage {
+  return { headers: BATCH, body: `[${jsons.join(',')}]` };
+}

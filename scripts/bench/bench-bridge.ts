@@ -1,0 +1,592 @@
+/**
+ * `npm run bench:bridge`: the knmesh pipeline (input topic → `knmesh bridge` → `knmesh serve` running
+ * an exclamation function → output topic) next to a native Pulsar Function (the distribution's Java
+ * ExclamationFunction under `pulsar-admin functions localrun`), on one broker, same topic layout and
+ * message size, measured side by side in one run:
+ * - throughput: with the side running, N messages are produced as fast as possible; the rate is taken
+ *   from the output arrival times between 10 % and 90 % of N (start-up and tail excluded);
+ * - latency: then a fixed rate for a few seconds, each message stamped with its send time in a
+ *   property (both sides forward properties); p50/p99 of send → output received;
+ * - RSS of the bridge process (max over the run), and of the function processes for information.
+ * Sides: native, knmesh with per-message delivery, knmesh with `--delivery batch`. Rounds rotate who
+ * goes first; the best round of each side counts. Writes the "## Bridge" section of docs/benchmarks.md.
+ *
+ * Env: BENCH_MESSAGES (default 100000), BENCH_ROUNDS (2), BENCH_SIZE (bytes, 1024), BENCH_RATE
+ * (msg/s for latency, 2000), BENCH_LATENCY_SECONDS (10), BENCH_MAX_IN_FLIGHT (per-message bridge,
+ * 64), BENCH_BATCH_SIZE (100), BENCH_BATCH_MAX_IN_FLIGHT (300), KNMESH_BENCH_PULSAR=reuse (use `knmesh pulsar start`'s broker), BENCH_NO_WRITE=1,
+ * BENCH_PROFILE=1 (the bridge runs with --cpu-prof into .knmesh/bench-profiles), BENCH_SIDES (a
+ * comma-separated subset, for profiling; nothing is written then).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BRIDGE_NODE_OPTIONS, BRIDGE_PROCESS_ENV } from '../../adapter/translate/to-bridge-deployment.ts';
+import { findFreePort } from '../../runtime/net/port-availability.ts';
+import { PulsarAdmin } from '../../runtime/pulsar/admin/pulsar-admin.ts';
+import { PulsarClient } from '../../runtime/pulsar/pulsar-client.ts';
+import {
+  DEFAULT_PULSAR_VERSION,
+  defaultCacheDir,
+} from '../../runtime/pulsar/standalone/pulsar-distribution.ts';
+import {
+  PulsarStandalone,
+  type StandaloneInstance,
+} from '../../runtime/pulsar/standalone/pulsar-standalone.ts';
+
+const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 100_000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
+const SIZE = Number(process.env['BENCH_SIZE'] ?? 1024);
+const RATE = Number(process.env['BENCH_RATE'] ?? 2000);
+const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 10);
+const MAX_IN_FLIGHT = Number(process.env['BENCH_MAX_IN_FLIGHT'] ?? 64);
+const PROFILE = process.env['BENCH_PROFILE'] === '1';
+const BATCH_SIZE = Number(process.env['BENCH_BATCH_SIZE'] ?? 100);
+const BATCH_IN_FLIGHT = Number(process.env['BENCH_BATCH_MAX_IN_FLIGHT'] ?? 300);
+// The bridge runs with the V8 flags its Deployment sets (the translator's NODE_OPTIONS).
+const BRIDGE_NODE_FLAGS = (process.env['BENCH_BRIDGE_NODE_FLAGS'] ?? BRIDGE_NODE_OPTIONS)
+  .split(' ')
+  .filter(Boolean);
+const root = new URL('../..', import.meta.url).pathname;
+const LOAD_AT_START = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
+
+type SideName = 'native' | 'knmesh' | 'knmesh-batch';
+
+interface Result {
+  readonly msgPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Max RSS of the bridge (knmesh) or the function JVM (native), MiB. */
+  readonly rssMiB: number;
+  /** Max RSS of knmesh serve, MiB (knmesh sides). */
+  readonly functionRssMiB: number;
+  /** CPU µs per message during the throughput phase: the bridge (native: the whole JVM), the function. */
+  readonly bridgeCpuUs: number;
+  readonly functionCpuUs: number;
+}
+
+interface Running {
+  readonly pids: { readonly bridge?: number; readonly fn: number };
+  stop(): Promise<void>;
+}
+
+function log(line: string): void {
+  console.error(`[bench] ${line}`);
+}
+
+function rssMiB(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Child processes of any thread of `pid` (localrun's launcher JVM forks the function's JVM). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of text.split(/\s+/)) if (child !== '') out.push(Number(child));
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+/** RSS of a process and all its descendants. */
+function treeRssMiB(pid: number): number {
+  let total = rssMiB(pid);
+  for (const child of childrenOf(pid)) total += treeRssMiB(child);
+  return total;
+}
+
+/** CPU seconds (user + system) a process and all its descendants used so far. */
+function treeCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  let total = 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+  for (const child of childrenOf(pid)) total += treeCpuSeconds(child);
+  return total;
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Stops a process group this script started: SIGTERM, then SIGKILL after 10 s. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  if (!(await waitForExit(child, 10_000))) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    await waitForExit(child, 5000);
+  }
+}
+
+function startNative(
+  instance: StandaloneInstance,
+  input: string,
+  output: string,
+  name: string,
+): Promise<Running> {
+  const distribution = instance.distribution;
+  const logs = join(root, '.knmesh', 'bench-logs');
+  mkdirSync(logs, { recursive: true });
+  const out = openSync(join(logs, `${name}.log`), 'w');
+  const child = spawn(
+    join(distribution, 'bin', 'pulsar-admin'),
+    [
+      'functions',
+      'localrun',
+      '--jar',
+      join(distribution, 'examples', 'api-examples.jar'),
+      '--classname',
+      'org.apache.pulsar.functions.api.examples.ExclamationFunction',
+      '--inputs',
+      input,
+      '--output',
+      output,
+      '--tenant',
+      'public',
+      '--namespace',
+      'default',
+      '--name',
+      name,
+      '--processing-guarantees',
+      'ATLEAST_ONCE',
+      '--subs-position',
+      'Earliest',
+      '--broker-service-url',
+      instance.brokerUrl,
+      '--web-service-url',
+      instance.adminUrl,
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, PULSAR_MEM: '-Xms256m -Xmx1g -XX:MaxDirectMemorySize=1g' },
+    },
+  );
+  return Promise.resolve({ pids: { fn: child.pid! }, stop: () => stopGroup(child) });
+}
+
+async function startKnmesh(
+  instance: StandaloneInstance,
+  input: string,
+  output: string,
+  batch: boolean,
+): Promise<Running> {
+  const port = await findFreePort();
+  const serve = spawn(
+    process.execPath,
+    [
+      'adapter/cli/knmesh.js',
+      'serve',
+      'scripts/bench/exclamation-function.mjs',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--log-level',
+      'warn',
+    ],
+    { cwd: root, detached: true, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const profileDir = join(root, '.knmesh', 'bench-profiles');
+  if (PROFILE) mkdirSync(profileDir, { recursive: true });
+  const bridgeArgs = [
+    ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    'adapter/cli/knmesh.js',
+    'bridge',
+    '--pulsar-url',
+    instance.brokerUrl,
+    '--admin-url',
+    instance.adminUrl,
+    '--input',
+    input,
+    '--output',
+    output,
+    '--subscription',
+    'public/default/knmesh-excl',
+    '--sink',
+    `http://127.0.0.1:${port}`,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+    ...(process.env['BENCH_RECEIVER_QUEUE']
+      ? ['--receiver-queue-size', process.env['BENCH_RECEIVER_QUEUE']]
+      : []),
+    // The Java function reads its input as a String; this is how the bridge says the same.
+    '--input-content-type',
+    'text/plain; charset=utf-8',
+    ...(batch
+      ? [
+          '--delivery',
+          'batch',
+          '--batch-size',
+          String(BATCH_SIZE),
+          '--max-in-flight',
+          String(BATCH_IN_FLIGHT),
+        ]
+      : ['--max-in-flight', String(MAX_IN_FLIGHT)]),
+  ];
+  // As the bridge Deployment runs it (the V8 flags are given on the command line instead of NODE_OPTIONS).
+  const processEnv = Object.fromEntries(
+    BRIDGE_PROCESS_ENV.filter((e) => e.name !== 'NODE_OPTIONS').map((e) => [e.name, e.value]),
+  );
+  const bridge = spawn(process.execPath, [...BRIDGE_NODE_FLAGS, ...bridgeArgs], {
+    cwd: root,
+    env: { ...process.env, ...processEnv },
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return {
+    pids: { bridge: bridge.pid!, fn: serve.pid! },
+    stop: async () => {
+      await stopGroup(bridge);
+      await stopGroup(serve);
+    },
+  };
+}
+
+interface Output {
+  readonly arrivals: Float64Array;
+  count: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted.length === 0
+    ? Number.NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+async function runSide(
+  side: SideName,
+  instance: StandaloneInstance,
+  client: PulsarClient,
+  round: number,
+): Promise<Result> {
+  const tag = `${side}-${round}-${Date.now().toString(36)}`;
+  const input = `persistent://public/default/bench-in-${tag}`;
+  const output = `persistent://public/default/bench-out-${tag}`;
+  const running =
+    side === 'native'
+      ? await startNative(instance, input, output, `native-excl-${round}`)
+      : await startKnmesh(instance, input, output, side === 'knmesh-batch');
+  if (side === 'native') {
+    // The Java function gives both topics a STRING schema: a schemaless producer or consumer attached
+    // first would make the broker refuse it ("active topic with empty schema"). Wait until its
+    // consumer and its producer are there.
+    const admin = new PulsarAdmin({ adminUrl: instance.adminUrl });
+    const deadline = Date.now() + 120_000;
+    const subscription = `public/default/native-excl-${round}`;
+    while (Date.now() < deadline) {
+      const consumers = await admin.topicStats(input).then(
+        (s) => s.subscriptions[subscription]?.consumers?.length ?? 0,
+        () => 0,
+      );
+      const publishers = await admin.topicStats(output).then(
+        (s) => s.publishers?.length ?? 0,
+        () => 0,
+      );
+      if (consumers > 0 && publishers > 0) break;
+      await sleep(500);
+    }
+    await admin.close();
+  }
+  const consumer = await client.subscribe({
+    topic: output,
+    subscription: 'bench',
+    initialPosition: 'earliest',
+    receiverQueueSize: 2000,
+    ackGroupingMs: 100,
+  });
+  const producer = await client.createProducer({
+    topic: input,
+    batching: { enabled: true, maxMessages: 1000, maxBytes: 128 * 1024, maxDelayMs: 1 },
+    maxPendingMessages: 2000,
+    sendTimeoutMs: 0,
+  });
+  const payload = Buffer.alloc(SIZE, 'k');
+  let rss = 0;
+  let fnRss = 0;
+  const sampler = setInterval(() => {
+    rss = Math.max(rss, side === 'native' ? treeRssMiB(running.pids.fn) : rssMiB(running.pids.bridge));
+    if (side !== 'native') fnRss = Math.max(fnRss, rssMiB(running.pids.fn));
+  }, 200);
+  try {
+    // Ready: one message makes the round trip.
+    const started = Date.now();
+    await producer.send({ payload });
+    const first = await consumer.tryReceive(120_000);
+    if (first === undefined) throw new Error(`${side}: no output within 120 s of starting`);
+    consumer.ack(first);
+    log(`${side}: ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    // Throughput.
+    const out: Output = { arrivals: new Float64Array(MESSAGES), count: 0 };
+    const receiving = (async () => {
+      const deadline = performance.now() + 600_000;
+      while (out.count < MESSAGES && performance.now() < deadline) {
+        const m = await consumer.tryReceive(1000);
+        if (m === undefined) continue;
+        out.arrivals[out.count++] = performance.now();
+        consumer.ack(m);
+      }
+    })();
+    const cpuBefore = [
+      treeCpuSeconds(running.pids.bridge ?? running.pids.fn),
+      treeCpuSeconds(running.pids.fn),
+    ];
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < MESSAGES; i++) {
+      sends.push(producer.send({ payload }));
+      if (sends.length >= 2000) await Promise.all(sends.splice(0));
+    }
+    await Promise.all(sends);
+    await receiving;
+    const cpuAfter = [
+      treeCpuSeconds(running.pids.bridge ?? running.pids.fn),
+      treeCpuSeconds(running.pids.fn),
+    ];
+    const bridgeCpuUs = ((cpuAfter[0]! - cpuBefore[0]!) / MESSAGES) * 1e6;
+    const functionCpuUs = side === 'native' ? 0 : ((cpuAfter[1]! - cpuBefore[1]!) / MESSAGES) * 1e6;
+    if (out.count < MESSAGES) throw new Error(`${side}: only ${out.count} of ${MESSAGES} outputs`);
+    const lo = Math.floor(MESSAGES * 0.1);
+    const hi = Math.floor(MESSAGES * 0.9);
+    const msgPerSec = (hi - lo) / ((out.arrivals[hi]! - out.arrivals[lo]!) / 1000);
+    log(
+      `${side}: ${Math.round(msgPerSec)} msg/s, RSS ${rss.toFixed(0)} MiB, CPU per message ` +
+        `${bridgeCpuUs.toFixed(0)} µs (${side === 'native' ? 'JVM' : 'bridge'}) + ${functionCpuUs.toFixed(0)} µs (function)`,
+    );
+
+    // Latency at a fixed rate.
+    const total = RATE * LATENCY_SECONDS;
+    const latencies = new Float64Array(total);
+    let received = 0;
+    const latencyReceiving = (async () => {
+      const deadline = Date.now() + LATENCY_SECONDS * 1000 + 60_000;
+      while (received < total && Date.now() < deadline) {
+        const m = await consumer.tryReceive(1000);
+        if (m === undefined) continue;
+        const t0 = Number(m.properties['t0']);
+        if (Number.isFinite(t0)) latencies[received++] = Date.now() - t0;
+        consumer.ack(m);
+      }
+    })();
+    const start = Date.now();
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / RATE;
+      const wait = due - Date.now();
+      if (wait > 1) await sleep(wait);
+      void producer.send({ payload, properties: { t0: String(Date.now()) } });
+    }
+    await producer.flush();
+    await latencyReceiving;
+    const sorted = latencies.subarray(0, received).sort();
+    const p50 = percentile(sorted, 50);
+    const p99 = percentile(sorted, 99);
+    log(`${side}: latency p50 ${p50} ms, p99 ${p99} ms at ${RATE} msg/s (${received}/${total})`);
+    return {
+      msgPerSec,
+      p50Ms: p50,
+      p99Ms: p99,
+      rssMiB: rss,
+      functionRssMiB: fnRss,
+      bridgeCpuUs,
+      functionCpuUs,
+    };
+  } finally {
+    clearInterval(sampler);
+    await running.stop();
+    await producer.close();
+    await consumer.close();
+  }
+}
+
+async function broker(): Promise<{ instance: StandaloneInstance; stop: () => Promise<void> }> {
+  if (process.env['KNMESH_BENCH_PULSAR'] === 'reuse') {
+    const status = await PulsarStandalone.status(join(root, '.knmesh', 'pulsar'));
+    if (status.state !== 'running' || !status.ready)
+      throw new Error('no ready broker; run `npx knmesh pulsar start`');
+    return { instance: status.instance, stop: async () => {} };
+  }
+  const home = join(root, '.knmesh', 'bench-pulsar');
+  await PulsarStandalone.stop(home, { timeoutMs: 30_000 });
+  const instance = await PulsarStandalone.start({
+    home,
+    version: process.env['KNMESH_PULSAR_VERSION'] ?? DEFAULT_PULSAR_VERSION,
+    cacheDir: defaultCacheDir(process.env),
+    brokerPort: await findFreePort(),
+    webPort: await findFreePort(),
+    deduplication: false,
+    functionsWorker: false,
+    streamStorage: false,
+    memory: '1g',
+    fresh: true,
+    readyTimeoutMs: 240_000,
+    env: process.env,
+    onProgress: (line) => console.error(`[pulsar] ${line}`),
+  });
+  return { instance, stop: async () => void (await PulsarStandalone.stop(home, { timeoutMs: 30_000 })) };
+}
+
+function best(results: readonly Result[]): Result {
+  return results.reduce((a, b) => (b.msgPerSec > a.msgPerSec ? b : a));
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  // Fill the compile cache first (as the image does at build time), so no round pays for it.
+  for (const command of ['serve', 'bridge']) {
+    spawnSync(process.execPath, ['adapter/cli/knmesh.js', command, '--help'], { cwd: root, stdio: 'ignore' });
+  }
+  const { instance, stop } = await broker();
+  const client = new PulsarClient({ serviceUrl: instance.brokerUrl });
+  const sides = (process.env['BENCH_SIDES'] ?? 'native,knmesh,knmesh-batch').split(',') as SideName[];
+  const results: Record<SideName, Result[]> = { native: [], knmesh: [], 'knmesh-batch': [] };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
+      for (const side of order) {
+        log(`round ${round + 1}/${ROUNDS}: ${side}`);
+        results[side].push(await runSide(side, instance, client, round));
+      }
+    }
+  } finally {
+    await client.close();
+    await stop();
+  }
+  if (sides.length < 3) {
+    console.log(JSON.stringify(results, null, 2));
+    return;
+  }
+  const native = best(results.native);
+  const perMessage = best(results.knmesh);
+  const batch = best(results['knmesh-batch']);
+  const median = (side: SideName): number => {
+    const sorted = results[side].map((r) => r.msgPerSec).sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const meanOf = (side: SideName, pick: (r: Result) => number): number =>
+    results[side].reduce((sum, r) => sum + pick(r), 0) / results[side].length;
+  const maxBridgeRss = Math.max(
+    ...results.knmesh.map((r) => r.rssMiB),
+    ...results['knmesh-batch'].map((r) => r.rssMiB),
+  );
+  const rounds = (side: SideName): string => results[side].map((r) => fmt(r.msgPerSec)).join(' / ');
+  const cpu = (side: SideName): string =>
+    side === 'native'
+      ? `${meanOf(side, (r) => r.bridgeCpuUs).toFixed(0)} (both JVMs)`
+      : `${meanOf(side, (r) => r.bridgeCpuUs).toFixed(0)} + ${meanOf(side, (r) => r.functionCpuUs).toFixed(0)}`;
+  const row = (name: string, side: SideName, best: Result): string =>
+    `| ${name} | ${fmt(best.msgPerSec)} | ${fmt(median(side))} | ${rounds(side)} | ${best.p50Ms} | ${best.p99Ms} | ` +
+    `${cpu(side)} | ${Math.max(...results[side].map((r) => r.rssMiB)).toFixed(0)} | ` +
+    `${side === 'native' ? '—' : Math.max(...results[side].map((r) => r.functionRssMiB)).toFixed(0)} |`;
+  const verdict = (name: string, side: SideName, best: Result, target: number): string => {
+    const value = best.msgPerSec / native.msgPerSec;
+    const med = median(side) / median('native');
+    return (
+      `- ${name}: **${value.toFixed(2)}×** best against best (median against median ${med.toFixed(2)}×; ` +
+      `target ≥ ${target.toFixed(1)}×) — ${value >= target ? 'met' : 'missed'}`
+    );
+  };
+  const section = [
+    '## Bridge (`npm run bench:bridge`)',
+    '',
+    `Run ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB; one fresh Pulsar 4.0.8 standalone broker shared by everything ` +
+      `(broker, bookie, the functions, the bridge and the load generator on the same two cores).`,
+    `Pipeline: input topic → function → output topic, ${fmt(MESSAGES)} messages of ${SIZE} bytes, at-least-once, ` +
+      `shared subscription, ${ROUNDS} rounds rotating who goes first.`,
+    '',
+    '- **native**: `pulsar-admin functions localrun` of the distribution’s Java `ExclamationFunction` (ATLEAST_ONCE; localrun runs a launcher JVM and the function’s JVM)',
+    `- **knmesh**: \`knmesh bridge\` (binary delivery, \`--max-in-flight ${MAX_IN_FLIGHT}\`) → \`knmesh serve scripts/bench/exclamation-function.mjs\``,
+    `- **knmesh batch**: the same with \`--delivery batch --batch-size ${BATCH_SIZE} --max-in-flight ${BATCH_IN_FLIGHT}\``,
+    `- both knmesh sides: \`--input-content-type 'text/plain; charset=utf-8'\` (the Java function reads a String), the ` +
+      `bridge with \`NODE_OPTIONS=${BRIDGE_NODE_OPTIONS} MALLOC_ARENA_MAX=2\` as its Deployment sets, and a warm compile cache as in the image`,
+    '',
+    'Throughput is taken from the output arrival times between 10 % and 90 % of the messages, produced as fast as',
+    `possible while the side runs; latency is send → output received at ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s`,
+    '(best round). CPU is user + system time per message during the throughput phase, from /proc (mean of the',
+    'rounds): it moves much less than throughput on this shared machine.',
+    '',
+    '| side | msg/s best | median | per round | p50 ms | p99 ms | CPU µs/msg (bridge + function) | RSS MiB max (bridge; native: JVMs) | knmesh serve RSS MiB |',
+    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |',
+    row('native', 'native', native),
+    row('knmesh', 'knmesh', perMessage),
+    row('knmesh batch', 'knmesh-batch', batch),
+    '',
+    verdict('knmesh per-message / native throughput', 'knmesh', perMessage, 0.5),
+    verdict('knmesh batch / native throughput', 'knmesh-batch', batch, 1.0),
+    `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MiB** max over all rounds (target < 200 MiB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
+    '',
+    'How to read it: the CPU column explains the gap. The native function handles a message in-process',
+    'with no hop (about 50 µs of CPU for both localrun JVMs, which also take about 2 GB of memory). Per-message',
+    'delivery adds an HTTP round trip per message: two socket system calls on each side (about a quarter of',
+    "the bridge's CPU), undici and the function host's request handling, so the pipeline spends close to",
+    'three times the native CPU per message, and on two shared cores throughput follows CPU. Batched delivery',
+    'amortises the HTTP cost over 100 events but still serialises every event and every reply as JSON in',
+    'both directions and validates each reply; it needs about 1.3× the native CPU. The bridge was profiled',
+    'with `--cpu-prof` (`BENCH_SIDES=knmesh BENCH_PROFILE=1`) and improved from 104 to about 80 µs per',
+    'message (per-message) and from 58 to about 47 µs (batch), and its RSS from 370 to under 200 MiB (ADR',
+    '0026); what is left is spread over system calls, garbage collection (about a fifth), JSON and the',
+    'Pulsar producer (LZ4, CRC32-C). Figures move by up to 1.5× between rounds on this shared machine.',
+    '',
+    `Load average of the (shared) machine at start and end: ${LOAD_AT_START} / ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}.`,
+    '',
+  ].join('\n');
+  console.log(`\n${section}`);
+  if (process.env['BENCH_NO_WRITE'] === '1') return;
+  const path = `${root}docs/benchmarks.md`;
+  const doc = readFileSync(path, 'utf8');
+  const start = doc.indexOf('## Bridge');
+  const end = doc.indexOf('\n## ', start + 1);
+  if (start === -1 || end === -1) throw new Error('docs/benchmarks.md has no "## Bridge" section');
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(
+    path,
+    await prettier.format(doc.slice(0, start) + section + doc.slice(end + 1), { ...options, filepath: path }),
+  );
+  log('wrote the "Bridge" section of docs/benchmarks.md');
+}
+
+await main();

@@ -1,0 +1,295 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bridge } from '../../../runtime/bridge/bridge.ts';
+import { BRIDGE_ROUTES } from '../../../runtime/bridge/bridge-routes.ts';
+import { pulsarBinding } from '../../../runtime/cloudevents/pulsar-binding.ts';
+import { toCloudEvent } from '../../../runtime/cloudevents/to-cloud-event.ts';
+import { PulsarAdmin } from '../../../runtime/pulsar/admin/pulsar-admin.ts';
+import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
+import { ServeProcess, stopAllServeProcesses } from '../host/serve-process.ts';
+import { testBroker, uniqueTopic } from '../support/test-broker.ts';
+import {
+  baseArgs,
+  collect,
+  command,
+  drainFor,
+  fixtureFunction,
+  json,
+  produce,
+  startBridge,
+} from './bridge-kit.ts';
+
+let client: PulsarClient;
+let admin: PulsarAdmin;
+let fn: ServeProcess;
+const bridges: Bridge[] = [];
+
+beforeAll(async () => {
+  client = new PulsarClient({ serviceUrl: testBroker().brokerUrl });
+  admin = new PulsarAdmin({ adminUrl: testBroker().adminUrl });
+  fn = await ServeProcess.start([fixtureFunction('bridge-function.ts')], {
+    env: { JITTER_MS: '4' },
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(bridges.map((b) => b.stop()));
+  await client.close();
+  await admin.close();
+  await stopAllServeProcesses();
+});
+
+async function bridge(args: string[]): Promise<{ bridge: Bridge; port: number; logs: { msg: string }[] }> {
+  const started = await startBridge([...baseArgs(fn.url), ...args]);
+  bridges.push(started.bridge);
+  return started;
+}
+
+describe('start', () => {
+  it('ensures the subscription at earliest before consuming, so a backlog published earlier is delivered', async () => {
+    const input = uniqueTopic('b-start-in');
+    const output = uniqueTopic('b-start-out');
+    await produce(
+      client,
+      input,
+      [0, 1, 2].map((i) => command({ id: `early-${i}` })),
+    );
+    expect(await admin.subscriptions(input)).toEqual([]);
+    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    const { logs } = await bridge(['--input', input, '--subscription', 'fn', '--output', output]);
+    const ensured = logs.findIndex((l) => l.msg === 'subscription ensured');
+    expect(ensured).toBeGreaterThanOrEqual(0);
+    expect(ensured).toBeLessThan(logs.findIndex((l) => l.msg === 'bridge ready'));
+    expect((await collect(out, 3)).map((m) => json(m)['id']).sort()).toEqual([
+      'early-0',
+      'early-1',
+      'early-2',
+    ]);
+    await out.close();
+  });
+
+  it('with --subscription-position latest, skips what was published before the subscription existed', async () => {
+    const input = uniqueTopic('b-latest-in');
+    const output = uniqueTopic('b-latest-out');
+    await produce(client, input, [command({ id: 'before' })]);
+    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    await bridge([
+      '--input',
+      input,
+      '--subscription',
+      'fn',
+      '--output',
+      output,
+      '--subscription-position',
+      'latest',
+    ]);
+    await produce(client, input, [command({ id: 'after' })]);
+    expect((await collect(out, 1)).map((m) => json(m)['id'])).toEqual(['after']);
+    expect(await drainFor(out, 1000)).toEqual([]);
+    await out.close();
+  });
+
+  it('answers /healthz, /readyz and /metrics on its port', async () => {
+    const { port } = await bridge([
+      '--input',
+      uniqueTopic('b-probes'),
+      '--subscription',
+      'fn',
+      '--name',
+      'public/default/probed',
+    ]);
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(base + BRIDGE_ROUTES.liveness)).status).toBe(200);
+    const ready = await fetch(base + BRIDGE_ROUTES.readiness);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+    const metrics = await (await fetch(base + BRIDGE_ROUTES.metrics)).text();
+    expect(metrics).toContain('knmesh_bridge_received_total{function="public/default/probed"} 0');
+    expect(metrics).toContain('knmesh_bridge_connected{function="public/default/probed"} 1');
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect((await fetch(base + BRIDGE_ROUTES.readiness, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('ordering', () => {
+  const keys = ['k0', 'k1', 'k2', 'k3', 'k4'];
+
+  async function run(type: string, extra: string[] = [], partitions = 0) {
+    const input = uniqueTopic(`b-${type}-in`);
+    const output = uniqueTopic(`b-${type}-out`);
+    if (partitions > 0) await admin.createTopic(input, partitions);
+    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    await bridge([
+      '--input',
+      input,
+      '--subscription',
+      'fn',
+      '--output',
+      output,
+      '--subscription-type',
+      type,
+      '--max-in-flight',
+      '50',
+      ...extra,
+    ]);
+    const total = 250;
+    await produce(
+      client,
+      input,
+      Array.from({ length: total }, (_, i) =>
+        command({ id: `${keys[i % keys.length]}-${i}` }, keys[i % keys.length]),
+      ),
+    );
+    const got = (await collect(out, total)).map(json);
+    await out.close();
+    expect(new Set(got.map((g) => g['id'])).size).toBe(total);
+    return got;
+  }
+
+  function inKeyOrder(got: Record<string, unknown>[]): void {
+    for (const key of keys) {
+      const seq = got.filter((g) => g['key'] === key).map((g) => Number(String(g['id']).split('-')[1]));
+      expect(seq).toEqual([...seq].sort((a, b) => a - b));
+    }
+  }
+
+  it('shared: concurrently, every message once', async () => {
+    const got = await run('shared');
+    expect(Math.max(...got.map((g) => Number(g['concurrentInAll'])))).toBeGreaterThan(1);
+  });
+
+  it('key_shared: keys concurrently, one message per key at a time, each key in order', async () => {
+    const got = await run('key_shared');
+    expect(got.every((g) => g['concurrent'] === 1)).toBe(true);
+    expect(Math.max(...got.map((g) => Number(g['concurrentInAll'])))).toBeGreaterThan(1);
+    inKeyOrder(got);
+  });
+
+  it('key_shared with batched delivery: still one request per key at a time, each key in order', async () => {
+    const got = await run('key_shared', ['--delivery', 'batch', '--batch-size', '20']);
+    expect(got.every((g) => g['concurrent'] === 1)).toBe(true);
+    inKeyOrder(got);
+  });
+
+  it('failover: strictly one message at a time per partition, in order', async () => {
+    const got = await run('failover', [], 2);
+    expect(got.every((g) => g['concurrentInTopic'] === 1)).toBe(true);
+    inKeyOrder(got);
+    expect(new Set(got.map((g) => g['topic'])).size).toBe(2);
+  });
+});
+
+describe('replies', () => {
+  it('go to --output with the input key, forwarded properties and the provenance of Pulsar Functions', async () => {
+    const input = uniqueTopic('b-reply-in');
+    const output = uniqueTopic('b-reply-out');
+    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    await bridge(['--input', input, '--subscription', 'fn', '--output', output]);
+    await produce(client, input, [command({ id: 'r1' }, 'the-key', { region: 'eu' })]);
+    const [reply] = await collect(out, 1);
+    expect(reply!.key).toBe('the-key');
+    expect(reply!.properties).toMatchObject({
+      region: 'eu',
+      __pfn_input_topic__: input,
+      'content-type': 'application/json',
+      ce_type: 'dev.knmesh.function.output',
+    });
+    expect(json(reply!)).toMatchObject({
+      id: 'r1',
+      properties: { region: 'eu', 'content-type': 'application/json' },
+    });
+    // The reply is itself a CloudEvent in the Pulsar binding.
+    const [event] = pulsarBinding.toEvents(reply!).entries;
+    expect(event).toMatchObject({ type: 'dev.knmesh.function.output', partitionkey: 'the-key' });
+    await out.close();
+  });
+
+  it('go to an allowed reply topic; a refused topic dead-letters the input and publishes nothing of it', async () => {
+    const input = uniqueTopic('b-allowed-in');
+    const output = uniqueTopic('b-allowed-out');
+    const alerts = uniqueTopic('b-alerts');
+    const dlq = uniqueTopic('b-allowed-dlq');
+    const subs = await Promise.all(
+      [output, alerts, dlq].map((topic) =>
+        client.subscribe({ topic, subscription: 'check', initialPosition: 'earliest' }),
+      ),
+    );
+    const [out, alertsOut, dlqOut] = subs as [(typeof subs)[0], (typeof subs)[0], (typeof subs)[0]];
+    await bridge([
+      '--input',
+      input,
+      '--subscription',
+      'fn',
+      '--output',
+      output,
+      '--allowed-reply-topic',
+      alerts,
+      '--dead-letter-topic',
+      dlq,
+    ]);
+    await produce(client, input, [
+      command({ id: 'ok', action: 'publish', topic: alerts }),
+      command({ id: 'bad', action: 'publish', topic: uniqueTopic('b-forbidden') }),
+    ]);
+    const [alert] = await collect(alertsOut, 1);
+    expect([json(alert!), alert!.key, alert!.properties['kind']]).toEqual([
+      { alert: 'ok' },
+      'alert-key',
+      'alert',
+    ]);
+    expect((await collect(out, 1)).map((m) => json(m)['id'])).toEqual(['ok']);
+    const [dead] = await collect(dlqOut, 1);
+    expect(json(dead!)).toEqual({
+      id: 'bad',
+      action: 'publish',
+      topic: expect.stringContaining('b-forbidden') as unknown,
+    });
+    expect(dead!.properties).toMatchObject({
+      'knmesh-error-code': 'KNMESH_BRIDGE_REPLY_TOPIC_REFUSED',
+      REAL_TOPIC: input,
+    });
+    expect(await drainFor(out, 500)).toEqual([]);
+    await Promise.all(subs.map((s) => s.close()));
+  });
+
+  it('several replies of one input (publishes, then the return value) are published in order', async () => {
+    const input = uniqueTopic('b-fan-in');
+    const output = uniqueTopic('b-fan-out');
+    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    await bridge(['--input', input, '--subscription', 'fn', '--output', output, '--delivery', 'batch']);
+    await produce(client, input, [command({ id: 'f', action: 'fan-out', topic: output, times: 3 })]);
+    const got = (await collect(out, 4)).map(json);
+    expect(got).toEqual([
+      { id: 'f', part: 0 },
+      { id: 'f', part: 1 },
+      { id: 'f', part: 2 },
+      { id: 'f', part: 'main' },
+    ]);
+    await out.close();
+  });
+
+  it('a CloudEvent input keeps its attributes; a 204 publishes nothing and acknowledges', async () => {
+    const input = uniqueTopic('b-ce-in');
+    const output = uniqueTopic('b-ce-out');
+    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    await bridge(['--input', input, '--subscription', 'fn', '--output', output, '--delivery', 'structured']);
+    const producer = await client.createProducer({ topic: input });
+    const event = toCloudEvent(
+      {
+        specversion: '1.0',
+        id: 'order-7',
+        source: 'urn:shop',
+        type: 'order.created',
+        datacontenttype: 'application/json',
+      },
+      { id: 'ce' },
+    );
+    await producer.send(pulsarBinding.binary(event));
+    await producer.send(command({ id: 'quiet', action: 'none' }));
+    await producer.close();
+    expect((await collect(out, 1)).map(json)).toEqual([
+      expect.objectContaining({ id: 'ce', eventId: 'order-7', eventType: 'order.created' }),
+    ]);
+    expect(await drainFor(out, 500)).toEqual([]);
+    await expect.poll(() => admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
+    await out.close();
+  });
+});

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bridge } from '../../../runtime/bridge/bridge.ts';
+import { ATTEMPTS_PROPERTY_PREFIX } from '../../../runtime/bridge/attempt-journal.ts';
+import { findFreePort } from '../../../runtime/net/port-availability.ts';
+import { PulsarAdmin } from '../../../runtime/pulsar/admin/pulsar-admin.ts';
+import type { Consumer } from '../../../runtime/pulsar/consumer/consumer.ts';
+import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
+import { ServeProcess, stopAllServeProcesses } from '../host/serve-process.ts';
+import { testBroker, uniqueTopic } from '../support/test-broker.ts';
+import {
+  baseArgs,
+  collect,
+  command,
+  drainFor,
+  fixtureFunction,
+  json,
+  produce,
+  startBridge,
+} from './bridge-kit.ts';
+
+let client: PulsarClient;
+let admin: PulsarAdmin;
+let fn: ServeProcess;
+const bridges: Bridge[] = [];
+const consumers: Consumer[] = [];
+
+beforeAll(async () => {
+  client = new PulsarClient({ serviceUrl: testBroker().brokerUrl });
+  admin = new PulsarAdmin({ adminUrl: testBroker().adminUrl });
+  fn = await ServeProcess.start([fixtureFunction('bridge-function.ts'), '--timeout-ms', '20000']);
+});
+
+afterAll(async () => {
+  await Promise.all(bridges.map((b) => b.stop()));
+  await Promise.all(consumers.map((c) => c.close()));
+  await client.close();
+  await admin.close();
+  await stopAllServeProcesses();
+});
+
+/** A counter's value (summed over labels). */
+async function counter(b: Bridge, name: string): Promise<number> {
+  const metric = b.registry.getSingleMetric(name);
+  const { values } = await metric!.get();
+  return values.reduce((sum, v) => sum + v.value, 0);
+}
+
+interface Topics {
+  readonly input: string;
+  readonly output: string;
+  readonly dlq: string;
+  readonly out: Consumer;
+  readonly dead: Consumer;
+}
+
+async function topics(name: string): Promise<Topics> {
+  const input = uniqueTopic(`${name}-in`);
+  const output = uniqueTopic(`${name}-out`);
+  const dlq = uniqueTopic(`${name}-dlq`);
+  const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+  const dead = await client.subscribe({ topic: dlq, subscription: 'check', initialPosition: 'earliest' });
+  consumers.push(out, dead);
+  return { input, output, dlq, out, dead };
+}
+
+async function bridge(t: Topics, args: string[], sink = fn.url): Promise<Bridge> {
+  const { bridge: b } = await startBridge([
+    ...baseArgs(sink),
+    '--input',
+    t.input,
+    '--subscription',
+    'fn',
+    '--output',
+    t.output,
+    '--dead-letter-topic',
+    t.dlq,
+    ...(args.includes('--retry-backoff-ms') ? [] : ['--retry-backoff-ms', '50']),
+    ...args,
+  ]);
+  bridges.push(b);
+  return b;
+}
+
+describe('retries', () => {
+  it('retries a failing delivery and succeeds; the function saw every attempt', async () => {
+    const t = await topics('f-retry');
+    const b = await bridge(t, ['--max-retries', '3']);
+    await produce(client, t.input, [command({ id: 'flaky', action: 'fail-times', times: 2 })]);
+    expect((await collect(t.out, 1)).map(json)).toEqual([{ id: 'flaky', attempt: 3 }]);
+    expect(await counter(b, 'knmesh_bridge_retries_total')).toBe(2);
+    expect(await drainFor(t.dead, 300)).toEqual([]);
+  });
+
+  it('dead-letters after --max-retries with the payload, key, properties and why', async () => {
+    const t = await topics('f-exhaust');
+    await bridge(t, ['--max-retries', '2']);
+    await produce(client, t.input, [command({ id: 'poison', action: 'fail' }, 'pk', { origin: 'test' })]);
+    const [dead] = await collect(t.dead, 1);
+    expect(json(dead!)).toEqual({ id: 'poison', action: 'fail' });
+    expect(dead!.key).toBe('pk');
+    expect(dead!.properties).toMatchObject({
+      origin: 'test',
+      'content-type': 'application/json',
+      REAL_TOPIC: t.input,
+      'knmesh-error-code': 'KNMESH_BRIDGE_RETRIES_EXHAUSTED',
+      'knmesh-error-last-code': 'KNMESH_FUNCTION_FAILED',
+      'knmesh-error-status': '500',
+      'knmesh-attempts': '3',
+      'knmesh-subscription': 'fn',
+    });
+    expect(dead!.properties['ORIGIN_MESSAGE_ID']).toMatch(/^\d+:\d+:-1:/);
+    expect(await drainFor(t.out, 300)).toEqual([]);
+    await expect.poll(() => admin.backlog(t.input, 'fn'), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('dead-letters at once on a 4xx (NonRetryableError: 422) and goes on with the next message', async () => {
+    const t = await topics('f-reject');
+    const b = await bridge(t, ['--max-retries', '5']);
+    await produce(client, t.input, [command({ id: 'bad', action: 'reject' }), command({ id: 'good' })]);
+    const [dead] = await collect(t.dead, 1);
+    expect(dead!.properties).toMatchObject({
+      'knmesh-error-code': 'KNMESH_FUNCTION_REJECTED',
+      'knmesh-error-status': '422',
+      'knmesh-error-reason': 'this input is invalid',
+      'knmesh-attempts': '1',
+    });
+    expect((await collect(t.out, 1)).map((m) => json(m)['id'])).toEqual(['good']);
+    expect(await counter(b, 'knmesh_bridge_retries_total')).toBe(0);
+  });
+
+  it('gives up on a function that does not answer within --timeout-ms', async () => {
+    const t = await topics('f-timeout');
+    await bridge(t, ['--max-retries', '1', '--timeout-ms', '300']);
+    await produce(client, t.input, [command({ id: 'slow', action: 'sleep', ms: 3000 })]);
+    const [dead] = await collect(t.dead, 1, 30_000);
+    expect(dead!.properties).toMatchObject({
+      'knmesh-error-code': 'KNMESH_BRIDGE_RETRIES_EXHAUSTED',
+      'knmesh-error-last-code': 'KNMESH_BRIDGE_DELIVERY_TIMEOUT',
+      'knmesh-attempts': '2',
+    });
+  });
+
+  it('retries an unreachable function, then dead-letters with the network failure', async () => {
+    const t = await topics('f-unreachable');
+    const closed = `http://127.0.0.1:${await findFreePort()}`;
+    await bridge(t, ['--max-retries', '2'], closed);
+    await produce(client, t.input, [command({ id: 'nobody-home' })]);
+    const [dead] = await collect(t.dead, 1);
+    expect(dead!.properties).toMatchObject({
+      'knmesh-error-last-code': 'KNMESH_BRIDGE_SINK_UNREACHABLE',
+      'knmesh-attempts': '3',
+    });
+    expect(dead!.properties['knmesh-error-status']).toBeUndefined();
+  });
+});
+
+describe('retry counts survive a restart (attempt journal)', () => {
+  async function restartWhileRetrying(
+    journal: boolean,
+  ): Promise<{ attempts: number; secondRetries: number }> {
+    const t = await topics(journal ? 'f-journal' : 'f-nojournal');
+    // Retries 1.5 to 3 s apart (equal jitter of 3 s): time to stop the bridge between two attempts.
+    const args = ['--max-retries', '5', '--retry-backoff-ms', '3000', '--retry-backoff-max-ms', '3000'];
+    if (!journal) args.push('--no-attempt-journal');
+    const first = await bridge(t, args);
+    await produce(client, t.input, [command({ id: 'poison', action: 'fail' })]);
+    // Two failed attempts, then time for the journal (flushed once a second) to be written.
+    await expect
+      .poll(() => counter(first, 'knmesh_bridge_retries_total'), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 1200));
+    if (journal) {
+      const properties = await admin.subscriptionProperties(t.input, 'fn');
+      expect(Object.keys(properties).some((k) => k.startsWith(ATTEMPTS_PROPERTY_PREFIX))).toBe(true);
+    }
+    const report = await first.stop();
+    expect(report.released).toBe(1);
+    const second = await bridge(t, args);
+    const [dead] = await collect(t.dead, 1, 30_000);
+    const secondRetries = await counter(second, 'knmesh_bridge_retries_total');
+    if (journal) {
+      await expect
+        .poll(async () => Object.keys(await admin.subscriptionProperties(t.input, 'fn')).length, {
+          timeout: 10_000,
+        })
+        .toBe(0);
+    }
+    return { attempts: Number(dead!.properties['knmesh-attempts']), secondRetries };
+  }
+
+  it('with the journal, a restarted bridge continues the count: 6 attempts in all for --max-retries 5', async () => {
+    const { attempts, secondRetries } = await restartWhileRetrying(true);
+    expect(attempts).toBe(6);
+    expect(secondRetries).toBe(3); // attempts 3 to 6
+  });
+
+  it('without it (the broker forgets redelivery counts when the last consumer leaves), the count starts over', async () => {
+    const { attempts, secondRetries } = await restartWhileRetrying(false);
+    expect(secondRetries).toBe(5);
+    expect(attempts).toBe(6); // what the second bridge counted; the first one's attempts are lost
+  });
+});
