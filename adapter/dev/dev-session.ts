@@ -4,7 +4,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { bridgeOptions } from '../../runtime/bridge/bridge-options.ts';
 import { envNameOf, type ConfigOf } from '../../runtime/config/option.ts';
 import { parseOptions } from '../../runtime/config/parse-options.ts';
+import { BRIDGE_ROUTES } from '../../runtime/bridge/bridge-routes.ts';
 import { HOST_ROUTES } from '../../runtime/host/host-routes.ts';
+import { INGRESS_ROUTES } from '../../runtime/ingress/ingress-routes.ts';
 import { ingressOptions } from '../../runtime/ingress/ingress-options.ts';
 import { findFreePort, isPortFree } from '../../runtime/net/port-availability.ts';
 import type { KubernetesObject } from '../translate/kubernetes-object.ts';
@@ -12,11 +14,10 @@ import { describeExit, ManagedProcess } from './managed-process.ts';
 import { planLocalRun, type LocalProcessSpec, type LocalRole, type SkippedObject } from './plan-local-run.ts';
 import { resolveContainerEnv } from './resolve-container-env.ts';
 
-/** Readiness routes of the bridge and the ingress (their own constants once they exist). */
 const READINESS: Readonly<Record<LocalRole, string>> = {
   serve: HOST_ROUTES.readiness,
-  bridge: '/readyz',
-  ingress: '/readyz',
+  bridge: BRIDGE_ROUTES.readiness,
+  ingress: INGRESS_ROUTES.readiness,
 };
 // The only variables a child inherits from dev: what Node and the OS need to run.
 const INHERITED = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT'];
@@ -260,7 +261,8 @@ export class DevSession {
       const value = o.hostEnv[name];
       if (value !== undefined) env[name] = value;
     }
-    return { ...env, ...resolved.env };
+    // Locally every server listens on loopback only (in a pod they bind all interfaces).
+    return { ...env, ...resolved.env, KNMESH_HOST: '127.0.0.1' };
   }
 
   /** `serve <file>`: a relative file is looked up in the working directory, then beside the inputs. */

@@ -144,24 +144,21 @@ describe('permits and shutdown', () => {
   });
 
   it('every send waiting for room in a full producer settles when the producer closes', async () => {
-    const producer = new PartitionProducer(
-      fakeClient(fakeConnection(17)),
-      {
-        topic: 'persistent://public/default/t',
-        partition: -1,
-        producerName: undefined,
-        batchingEnabled: false,
-        batchKeyBased: false,
-        batchMaxMessages: 1,
-        batchMaxBytes: 1,
-        batchMaxDelayMs: 1,
-        compression: CompressionType.NONE,
-        sendTimeoutMs: 0,
-        maxPendingMessages: 1,
-        initialSequenceId: undefined,
-        properties: undefined,
-      },
-    );
+    const producer = new PartitionProducer(fakeClient(fakeConnection(17)), {
+      topic: 'persistent://public/default/t',
+      partition: -1,
+      producerName: undefined,
+      batchingEnabled: false,
+      batchKeyBased: false,
+      batchMaxMessages: 1,
+      batchMaxBytes: 1,
+      batchMaxDelayMs: 1,
+      compression: CompressionType.NONE,
+      sendTimeoutMs: 0,
+      maxPendingMessages: 1,
+      initialSequenceId: undefined,
+      properties: undefined,
+    });
     await producer.start();
     const outcomes = await Promise.allSettled([
       ...[0, 1, 2, 3].map((i) => producer.send({ payload: Buffer.from(`m${i}`) })),
