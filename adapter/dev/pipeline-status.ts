@@ -1,11 +1,15 @@
+import { BRIDGE_METRIC_NAMES } from '../../runtime/bridge/bridge-metrics.ts';
 import { parsePrometheusText, sumMetric } from '../../runtime/observability/parse-prometheus-text.ts';
 
-/** The bridge counters the status line shows, by the name the bridge exports them under. */
+/**
+ * The bridge counters the status line shows. `delivered` counts attempts by outcome, so only
+ * successful ones are delivered messages.
+ */
 export const STATUS_COUNTERS = {
-  received: 'knmesh_bridge_messages_received_total',
-  delivered: 'knmesh_bridge_messages_delivered_total',
-  retried: 'knmesh_bridge_delivery_retries_total',
-  deadLettered: 'knmesh_bridge_messages_dead_lettered_total',
+  received: { name: BRIDGE_METRIC_NAMES.received, labels: {} },
+  delivered: { name: BRIDGE_METRIC_NAMES.delivered, labels: { outcome: 'success' } },
+  retried: { name: BRIDGE_METRIC_NAMES.retried, labels: {} },
+  deadLettered: { name: BRIDGE_METRIC_NAMES.deadLettered, labels: {} },
 } as const;
 
 export type StatusCounts = { readonly [K in keyof typeof STATUS_COUNTERS]: number };
@@ -42,7 +46,10 @@ export class PipelineStatus {
     );
     const samples = texts.flatMap((t) => parsePrometheusText(t));
     const counts = Object.fromEntries(
-      Object.entries(STATUS_COUNTERS).map(([key, metric]) => [key, sumMetric(samples, metric)]),
+      Object.entries(STATUS_COUNTERS).map(([key, metric]) => [
+        key,
+        sumMetric(samples, metric.name, metric.labels),
+      ]),
     ) as unknown as StatusCounts;
     const previous = this.#previous;
     const seconds = previous === undefined ? 0 : (now - previous.at) / 1000;

@@ -27,8 +27,16 @@ export function parsePrometheusText(text: string): PrometheusSample[] {
 }
 
 /** Sum of every sample of one metric, across label sets. */
-export function sumMetric(samples: readonly PrometheusSample[], name: string): number {
+/** Sum of the samples named `name` whose labels include every pair of `labels`. */
+export function sumMetric(
+  samples: readonly PrometheusSample[],
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): number {
   let total = 0;
-  for (const s of samples) if (s.name === name) total += s.value;
+  for (const s of samples) {
+    if (s.name !== name) continue;
+    if (Object.entries(labels).every(([k, v]) => s.labels[k] === v)) total += s.value;
+  }
   return total;
 }

@@ -22,5 +22,7 @@ describe('parsePrometheusText', () => {
     expect(sumMetric(samples, 'knmesh_bridge_messages_received_total')).toBe(7);
     expect(sumMetric(samples, 'process_start_time_seconds')).toBe(1.7e9);
     expect(sumMetric(samples, 'absent')).toBe(0);
+    expect(sumMetric(samples, 'knmesh_bridge_messages_received_total', { topic: 'b' })).toBe(4);
+    expect(sumMetric(samples, 'knmesh_bridge_messages_received_total', { topic: 'c' })).toBe(0);
   });
 });
