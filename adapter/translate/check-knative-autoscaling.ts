@@ -81,6 +81,13 @@ function durationSeconds(text: string): number | undefined {
   return Math.round(total * 1e9) / 1e9;
 }
 
+/** An annotation knmesh derives from a spec field; `defaulted` when the field is not set. */
+export interface DerivedAnnotation {
+  readonly value: string;
+  readonly from: FieldPath;
+  readonly defaulted?: boolean;
+}
+
 /**
  * Knative's checks of the revision autoscaling annotations, on everything the input puts there
  * (Function Mesh object annotations `autoscaling.knative.dev/*`, `spec.pod.annotations`) plus the
@@ -89,7 +96,7 @@ function durationSeconds(text: string): number | undefined {
  */
 export function checkKnativeAutoscaling(
   given: readonly AnnotationSource[],
-  derived: Readonly<Record<string, { value: string; from: FieldPath }>>,
+  derived: Readonly<Record<string, DerivedAnnotation>>,
   d: Diagnostics,
   strict: boolean,
 ): Record<string, string> {
@@ -109,7 +116,10 @@ export function checkKnativeAutoscaling(
     if (fromSpec !== undefined) {
       d.error({
         path,
-        rule: `conflicts with ${formatPath(fromSpec.from)}, which sets autoscaling.knative.dev/${canonical}: keep one`,
+        rule:
+          fromSpec.defaulted === true
+            ? `knmesh derives autoscaling.knative.dev/${canonical} from ${formatPath(fromSpec.from)} (not set: ${fromSpec.value}); set ${formatPath(fromSpec.from)} instead`
+            : `conflicts with ${formatPath(fromSpec.from)}, which sets autoscaling.knative.dev/${canonical}: keep one`,
         value,
       });
       continue;
@@ -131,9 +141,10 @@ export function checkKnativeAutoscaling(
   const max = Number(out[`${AUTOSCALING_PREFIX}max-scale`] ?? 0);
   const activation = out[`${AUTOSCALING_PREFIX}activation-scale`];
   if (max > 0 && min > max) {
+    const maxFrom = seen.get('max-scale') ?? derived['max-scale']?.from ?? [];
     d.error({
       path: seen.get('min-scale') ?? derived['min-scale']?.from ?? [],
-      rule: `min-scale ${min} is above max-scale ${max} (Knative)`,
+      rule: `gives min-scale ${min}, above max-scale ${max} from ${formatPath(maxFrom)} (Knative requires min-scale <= max-scale)`,
     });
   }
   if (activation !== undefined && max > 0 && Number(activation) > max) {

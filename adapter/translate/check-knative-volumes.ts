@@ -55,11 +55,10 @@ export function checkKnativeVolumes(
           value: medium,
         });
       }
-    } else if (FLAGGED[type] !== undefined) {
-      reportFeatureFlag(d, strict, [...path, type], FLAGGED[type]);
-    } else {
+    } else if (FLAGGED[type] === undefined) {
       d.error({ path: [...path, type], rule: `Knative does not support ${type} volumes in a revision` });
     }
+    // Flagged types are reported below, for the volumes that are kept: a dropped one needs no flag.
   });
 
   const mounted = new Set<string>();
@@ -89,8 +88,12 @@ export function checkKnativeVolumes(
 
   const kept: KubeObject[] = [];
   volumes.forEach((volume, i) => {
-    if (mounted.has(volume['name'] as string)) kept.push(volume);
-    else
+    if (mounted.has(volume['name'] as string)) {
+      kept.push(volume);
+      const type = volumeType(volume);
+      const flag = type === undefined ? undefined : FLAGGED[type];
+      if (flag !== undefined) reportFeatureFlag(d, strict, [...volumesPath, i, type!], flag);
+    } else
       d.warning({
         path: [...volumesPath, i],
         rule: 'dropped: no container mounts it, and Knative rejects unmounted volumes',

@@ -16,3 +16,11 @@ export function toDnsLabel(name: string, maxLength = 63): string {
   const head = sanitised.slice(0, maxLength - hash.length - 1).replace(/-+$/, '');
   return head === '' ? `x-${hash}` : `${head}-${hash}`;
 }
+
+/**
+ * `<label of name>-<suffix>` in at most `maxLength` characters: the name is shortened (with its hash)
+ * before the suffix, so every object generated for one component keeps the same recognisable base.
+ */
+export function toDnsLabelWithSuffix(name: string, suffix: string, maxLength = 63): string {
+  return `${toDnsLabel(name, maxLength - suffix.length - 1)}-${suffix}`;
+}

@@ -4,7 +4,11 @@ import { optionsToEnv } from '../../runtime/config/options-to-env.ts';
 import { serveOptions } from '../../runtime/host/serve-options.ts';
 import { buildUserEnv, type GeneratedEnv } from './build-user-env.ts';
 import { canonicalObject } from './canonical-object.ts';
-import { checkKnativeAutoscaling, type AnnotationSource } from './check-knative-autoscaling.ts';
+import {
+  checkKnativeAutoscaling,
+  type AnnotationSource,
+  type DerivedAnnotation,
+} from './check-knative-autoscaling.ts';
 import { checkKnativeContainer, checkServingProbe, checkVolumeMounts } from './check-knative-container.ts';
 import { checkKnativeVolumes, type MountRef } from './check-knative-volumes.ts';
 import { collectInputs } from './collect-inputs.ts';
@@ -22,7 +26,7 @@ import { reportFeatureFlag } from './report-feature-flag.ts';
 import { resolveRuntime, type FunctionRuntime } from './resolve-runtime.ts';
 import { sinkUrl } from './sink-url.ts';
 import { BRIDGE_CONTAINER, toBridgeDeployment } from './to-bridge-deployment.ts';
-import { toDnsLabel } from './to-dns-label.ts';
+import { toDnsLabel, toDnsLabelWithSuffix } from './to-dns-label.ts';
 import { toScaledObject } from './to-scaled-object.ts';
 import { toTriggerAuthentication } from './to-trigger-authentication.ts';
 import type { TranslateOptions } from './translate-options.ts';
@@ -34,6 +38,15 @@ const BRIDGE_PORT = 9090;
 const FUNCTION_CONTAINER = 'function';
 // Knative's default max-revision-timeout-seconds.
 const MAX_TIMEOUT_MS = 600_000;
+
+/**
+ * The revision's timeoutSeconds: the bridge waits `timeout + 1 s` for a message and the host answers
+ * 504 after `timeout`, so Knative must not cut the request before either (its clock also runs while
+ * the activator waits for a pod). Capped at Knative's default maximum.
+ */
+function revisionTimeoutSeconds(timeoutMs: number): number {
+  return Math.min(MAX_TIMEOUT_MS / 1000, Math.ceil((timeoutMs + 1000) / 1000));
+}
 
 /**
  * A Function or a Sink (a function without output): the function as a scale-to-zero Knative
@@ -66,7 +79,7 @@ export function translateConsumer(
         : 'shared';
 
   const serviceName = toDnsLabel(c.name);
-  const bridgeName = toDnsLabel(`${c.name}-bridge`, 54);
+  const bridgeName = toDnsLabelWithSuffix(c.name, 'bridge', 54);
 
   // Scale bounds, shared by the function (Knative) and the bridge (KEDA).
   const minScale = s.minReplicas ?? 0;
@@ -216,7 +229,7 @@ export function translateConsumer(
   if (scaled) {
     let authentication: string | undefined;
     if (connection.authSecret !== undefined) {
-      authentication = toDnsLabel(`${c.name}-pulsar-auth`);
+      authentication = toDnsLabelWithSuffix(c.name, 'pulsar-auth');
       d.warning({
         path: at('pulsar', 'authSecret'),
         rule: `KEDA reads the admin token from key "${settings.kedaTokenKey}" of this Secret (the raw token, not the token:... form of clientAuthenticationParameters); add it, or name another key with annotation knmesh.dev/keda-token-key`,
@@ -463,8 +476,8 @@ function functionService(
       path: at('pod', 'annotations', key),
     })),
   ];
-  const derived: Record<string, { value: string; from: FieldPath }> = {
-    'min-scale': { value: String(minScale), from: at('minReplicas') },
+  const derived: Record<string, DerivedAnnotation> = {
+    'min-scale': { value: String(minScale), from: at('minReplicas'), defaulted: s.minReplicas === undefined },
   };
   if (maxScale !== undefined) {
     derived['max-scale'] = {
@@ -494,7 +507,7 @@ function functionService(
       ? { initContainers: initContainers.map((ic) => withMounts(ic, fixMounts(ic['volumeMounts']))) }
       : {}),
     containers: [serving, ...sidecars.map((sc) => withMounts(sc, fixMounts(sc['volumeMounts'])))],
-    ...(timeoutMs === undefined ? {} : { timeoutSeconds: Math.ceil(timeoutMs / 1000) }),
+    ...(timeoutMs === undefined ? {} : { timeoutSeconds: revisionTimeoutSeconds(timeoutMs) }),
     ...(volumes.length + ownVolumes.length > 0 ? { volumes: [...ownVolumes, ...volumes] } : {}),
   };
   const meta = objectMeta(c, name, role, { 'networking.knative.dev/visibility': 'cluster-local' });

@@ -14,7 +14,7 @@ import { objectLabels, objectMeta, selectorLabels } from './object-meta.ts';
 import { parseTopicName } from './parse-topic-name.ts';
 import { pulsarConnection } from './pulsar-connection.ts';
 import { sinkUrl } from './sink-url.ts';
-import { toDnsLabel } from './to-dns-label.ts';
+import { toDnsLabel, toDnsLabelWithSuffix } from './to-dns-label.ts';
 import type { TranslateOptions } from './translate-options.ts';
 
 const INGRESS_PORT = 8080;
@@ -74,7 +74,7 @@ export function translateSource(c: Component, options: TranslateOptions, d: Diag
     d.error({ path: at('maxReplicas'), rule: 'must be at least 1', value: s.maxReplicas });
   }
 
-  const ingressName = toDnsLabel(`${c.name}-ingress`);
+  const ingressName = toDnsLabelWithSuffix(c.name, 'ingress');
   const connectorName = toDnsLabel(c.name);
   const fqn = `${s.tenant || 'public'}/${s.namespace || 'default'}/${c.pulsarName}`;
   const objects: KubernetesObject[] = [];
@@ -92,7 +92,7 @@ export function translateSource(c: Component, options: TranslateOptions, d: Diag
   const scale = checkKnativeAutoscaling(
     [],
     {
-      'min-scale': { value: '0', from: at('minReplicas') },
+      'min-scale': { value: '0', from: at('minReplicas'), defaulted: true },
       ...(s.maxReplicas === undefined
         ? {}
         : { 'max-scale': { value: String(s.maxReplicas), from: at('maxReplicas') } }),

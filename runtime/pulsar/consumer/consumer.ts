@@ -46,7 +46,8 @@ export class Consumer
   private queueHead = 0;
   private readonly waiters: Waiter[] = [];
   private closed = false;
-  private deadLetterProducer: Promise<Producer> | undefined;
+  /** By dead-letter topic: without an explicit topic, each input topic has its own `<topic>-<sub>-DLQ`. */
+  private readonly deadLetterProducers = new Map<string, Promise<Producer>>();
   /** Pattern subscriptions stop their discovery through this. */
   onClose: (() => void) | undefined;
 
@@ -223,8 +224,12 @@ export class Consumer
     const topic =
       policy.deadLetterTopic ?? `${message.topic.replace(/-partition-\d+$/, '')}-${this.subscription}-DLQ`;
     try {
-      this.deadLetterProducer ??= this.deps.createDeadLetterProducer(topic);
-      const producer = await this.deadLetterProducer;
+      let pending = this.deadLetterProducers.get(topic);
+      if (pending === undefined) {
+        pending = this.deps.createDeadLetterProducer(topic);
+        this.deadLetterProducers.set(topic, pending);
+      }
+      const producer = await pending;
       await producer.send({
         payload: message.payload,
         ...(message.key === undefined ? {} : { key: message.key }),
@@ -238,7 +243,7 @@ export class Consumer
       });
       this.ack(message);
     } catch (error) {
-      this.deadLetterProducer = undefined;
+      this.deadLetterProducers.delete(topic);
       this.deps.logger.warn({ err: error, topic }, 'pulsar: dead-lettering failed, redelivering instead');
       this.owner(message).nack(message);
     }
@@ -252,9 +257,9 @@ export class Consumer
     await Promise.all([...this.parts.values()].map((p) => p.close()));
     this.parts.clear();
     this.failWaiters();
-    const dlq = this.deadLetterProducer;
-    this.deadLetterProducer = undefined;
-    if (dlq !== undefined) await dlq.then((p) => p.close()).catch(() => undefined);
+    const producers = [...this.deadLetterProducers.values()];
+    this.deadLetterProducers.clear();
+    await Promise.all(producers.map((dlq) => dlq.then((p) => p.close()).catch(() => undefined)));
   }
 
   /** Deletes the subscription on every topic, then closes. */

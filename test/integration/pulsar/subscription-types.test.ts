@@ -207,6 +207,39 @@ describe('negative acknowledgement, ack timeout and dead letters', () => {
     await Promise.all([producer.close(), consumer.close(), dlqConsumer.close()]);
   });
 
+  it('dead-letters each topic of a multi-topic consumer to its own default <topic>-<subscription>-DLQ', async () => {
+    const topics = [uniqueTopic('dlq-multi'), uniqueTopic('dlq-multi')];
+    const inspectors = await Promise.all(
+      topics.map((t) =>
+        client.subscribe({ topic: `${t}-sub-DLQ`, subscription: 'inspect', initialPosition: 'earliest' }),
+      ),
+    );
+    const consumer = await client.subscribe({
+      topics,
+      subscription: 'sub',
+      type: 'Shared',
+      nackRedeliveryDelayMs: 100,
+      deadLetterPolicy: { maxRedeliverCount: 1 },
+    });
+    for (const topic of topics) {
+      const producer = await client.createProducer({ topic });
+      await producer.send({ payload: Buffer.from(`poison of ${topic}`) });
+      await producer.close();
+    }
+    // Two deliveries each (redeliveryCount 0 and 1), then the next nack dead-letters.
+    for (let i = 0; i < 4; i++) {
+      const [m] = await receiveN(consumer, 1, 30_000);
+      expect(m).toBeDefined();
+      consumer.nack(m!);
+    }
+    for (const [i, inspector] of inspectors.entries()) {
+      const [dead] = await receiveN(inspector, 1, 30_000);
+      expect(dead?.payload.toString()).toBe(`poison of ${topics[i]}`);
+      expect(dead?.properties['REAL_TOPIC']).toBe(topics[i]);
+    }
+    await Promise.all([consumer.close(), ...inspectors.map((c) => c.close())]);
+  });
+
   it('redelivers messages not acknowledged within the ack timeout', async () => {
     const topic = uniqueTopic('ack-timeout');
     const consumer = await client.subscribe({

@@ -9,7 +9,7 @@ import { formatValue } from '../../../../adapter/translate/format-value.ts';
 import { parseQuantity } from '../../../../adapter/translate/parse-quantity.ts';
 import { parseTopicName } from '../../../../adapter/translate/parse-topic-name.ts';
 import { renderManifests } from '../../../../adapter/translate/render-manifests.ts';
-import { toDnsLabel } from '../../../../adapter/translate/to-dns-label.ts';
+import { toDnsLabel, toDnsLabelWithSuffix } from '../../../../adapter/translate/to-dns-label.ts';
 
 describe('toDnsLabel', () => {
   it('keeps names that already are DNS-1035 labels', () => {
@@ -34,6 +34,19 @@ describe('toDnsLabel', () => {
     for (const name of ['My_Fn', '9lives.v2', '123', 'a-', `${'b'.repeat(80)}`]) {
       expect(toDnsLabel(name)).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
     }
+  });
+});
+
+describe('toDnsLabelWithSuffix', () => {
+  it('appends the suffix to short names and keeps the shortened base of long ones', () => {
+    expect(toDnsLabelWithSuffix('exclamation', 'bridge', 54)).toBe('exclamation-bridge');
+    const long = `fn-${'x'.repeat(70)}`;
+    const service = toDnsLabel(long);
+    const bridge = toDnsLabelWithSuffix(long, 'bridge', 54);
+    expect(bridge).toHaveLength(54);
+    expect(bridge).toMatch(/-bridge$/);
+    // Same hash as the function's Service, so the objects of one component are recognisable.
+    expect(bridge.slice(-15, -7)).toBe(service.slice(-8));
   });
 });
 

@@ -477,6 +477,30 @@ describe('limits', () => {
     ]);
   });
 
+  it('gives the revision timeout a second of headroom over the bridge and host timeout, capped at 600 s', () => {
+    const timeoutOf = (timeout: number): unknown =>
+      find(one(fn({ timeout })), 'Service').spec.template.spec.timeoutSeconds;
+    expect(timeoutOf(45_000)).toBe(46);
+    expect(timeoutOf(1)).toBe(2);
+    expect(timeoutOf(600_000)).toBe(600);
+  });
+
+  it('points a min-scale annotation at spec.minReplicas when that field is not set', () => {
+    const r = one(fn({ maxReplicas: 2, pod: { annotations: { 'autoscaling.knative.dev/min-scale': '3' } } }));
+    expect(messages(r)).toEqual([
+      'error spec.pod.annotations["autoscaling.knative.dev/min-scale"] = "3": knmesh derives autoscaling.knative.dev/min-scale from spec.minReplicas (not set: 0); set spec.minReplicas instead',
+    ]);
+    expect(r.objects).toEqual([]);
+  });
+
+  it('names both sources when min-scale ends up above max-scale', () => {
+    const r = one(fn({ minReplicas: 3 }, { annotations: { 'autoscaling.knative.dev/max-scale': '2' } }));
+    expect(messages(r)).toContain(
+      'error spec.minReplicas: gives min-scale 3, above max-scale 2 from metadata.annotations["autoscaling.knative.dev/max-scale"] (Knative requires min-scale <= max-scale)',
+    );
+    expect(r.objects).toEqual([]);
+  });
+
   it('does not scale a bridge that reads a topic pattern', () => {
     const r = one(fn({ input: { topicPattern: 'persistent://public/default/in-.*' }, minReplicas: 2 }));
     expect(r.objects.map((o) => o.kind)).toEqual(['Service', 'Deployment']);
