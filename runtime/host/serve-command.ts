@@ -1,12 +1,12 @@
 import { basename, extname } from 'node:path';
 import { pino } from 'pino';
 import type { CliIo, Command } from '../../adapter/cli/cli-io.ts';
-import { EXIT_INVALID_INPUT, EXIT_OK } from '../../adapter/cli/cli-io.ts';
+import { EXIT_OK } from '../../adapter/cli/cli-io.ts';
 import { parseOptions } from '../config/parse-options.ts';
 import { renderOptionsHelp } from '../config/render-options-help.ts';
-import { KnmeshError } from '../errors/knmesh-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { createLogger } from '../observability/create-logger.ts';
+import { runServerProcess } from '../process/run-server-process.ts';
 import { FunctionHost } from './function-host.ts';
 import { serveOptions } from './serve-options.ts';
 
@@ -27,9 +27,6 @@ Replies and errors: docs/reply-contract.md. Authoring guide: docs/function-host.
 Options:
 ${renderOptionsHelp(serveOptions)}
 `;
-
-/** After a stop, a function's leftover timers or sockets must not keep the pod alive. */
-const EXIT_BACKSTOP_MS = 2000;
 
 export const command: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -68,70 +65,18 @@ export const command: Command = {
       logger,
     });
 
-    let exitCode = EXIT_OK;
-    let signalled: (reason: string) => void = () => undefined;
-    const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (host.health.phase === 'draining') {
-        logger.warn({ signal }, 'second signal while draining: exiting now');
-        destination.flushSync();
-        process.exit(EXIT_INVALID_INPUT);
-      }
-      signalled(signal);
-    };
-    const onRejection = (reason: unknown): void => {
-      host.metrics.unhandledRejections.inc();
-      logger.error({ err: reason }, 'unhandled promise rejection (the process keeps serving)');
-    };
-    // The process state is unknown after an uncaught exception: stop taking work, drain, exit 1.
-    const onException = (error: Error): void => {
-      logger.fatal({ err: error }, 'uncaught exception: draining and exiting');
-      exitCode = EXIT_INVALID_INPUT;
-      signalled('uncaughtException');
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    process.on('unhandledRejection', onRejection);
-    process.on('uncaughtException', onException);
-
-    try {
-      let port: number;
-      try {
-        const address = await host.listen();
-        port = address.port;
-        logger.info({ host: address.address, port }, 'listening');
-      } catch (error) {
-        io.stderr.write(`knmesh serve: cannot listen on ${c.host}:${c.port}: ${(error as Error).message}\n`);
-        return EXIT_INVALID_INPUT;
-      }
-      const loaded = host.load(location).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      const first = await Promise.race([loaded, stopRequested]);
-      if (typeof first === 'string') {
-        logger.info({ signal: first }, 'stop requested');
-      } else if (first !== undefined) {
-        const message = first instanceof Error ? first.message : 'the function could not be started';
-        const code = first instanceof KnmeshError ? first.code : 'KNMESH_HOST_LOAD_FAILED';
-        logger.fatal({ code, err: first instanceof KnmeshError ? first.cause : first }, message);
-        io.stderr.write(`knmesh serve: ${message}\n`);
-        exitCode = EXIT_INVALID_INPUT;
-      } else {
-        logger.info({ port }, 'ready');
-        logger.info({ signal: await stopRequested }, 'stop requested');
-      }
-      const report = await host.stop();
-      logger.info(report, 'stopped');
-      return exitCode;
-    } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      process.off('unhandledRejection', onRejection);
-      process.off('uncaughtException', onException);
-      destination.flushSync();
-      setTimeout(() => process.exit(exitCode), EXIT_BACKSTOP_MS).unref();
-    }
+    return runServerProcess({
+      command: 'serve',
+      server: host,
+      start: () => host.load(location),
+      listenAddress: `${c.host}:${c.port}`,
+      startFailedCode: 'KNMESH_HOST_LOAD_FAILED',
+      logger,
+      destination,
+      io,
+      onStarted: (address) => logger.info({ port: address.port }, 'ready'),
+      onUnhandledRejection: () => host.metrics.unhandledRejections.inc(),
+    });
   },
 };
 
