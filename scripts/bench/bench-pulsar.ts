@@ -16,16 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { PulsarAdmin } from '../../runtime/pulsar/admin/pulsar-admin.ts';
-import { findFreePort } from '../../runtime/net/port-availability.ts';
 import { PulsarClient } from '../../runtime/pulsar/pulsar-client.ts';
-import {
-  DEFAULT_PULSAR_VERSION,
-  defaultCacheDir,
-} from '../../runtime/pulsar/standalone/pulsar-distribution.ts';
-import {
-  PulsarStandalone,
-  type StandaloneInstance,
-} from '../../runtime/pulsar/standalone/pulsar-standalone.ts';
+import { benchBroker } from './bench-broker.ts';
 
 const run = promisify(execFile);
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 200_000);
@@ -265,34 +257,7 @@ function best(results: Result[]): Result {
   return results.reduce((a, b) => (b.msgPerSec > a.msgPerSec ? b : a));
 }
 
-async function broker(): Promise<{ instance: StandaloneInstance; stop: () => Promise<void> }> {
-  if (process.env['KNMESH_BENCH_PULSAR'] === 'reuse') {
-    const status = await PulsarStandalone.status(join(root, '.knmesh', 'pulsar'));
-    if (status.state !== 'running' || !status.ready)
-      throw new Error('no ready broker; run `npx knmesh pulsar start`');
-    return { instance: status.instance, stop: async () => {} };
-  }
-  const home = join(root, '.knmesh', 'bench-pulsar');
-  await PulsarStandalone.stop(home, { timeoutMs: 30_000 });
-  const instance = await PulsarStandalone.start({
-    home,
-    version: process.env['KNMESH_PULSAR_VERSION'] ?? DEFAULT_PULSAR_VERSION,
-    cacheDir: defaultCacheDir(process.env),
-    brokerPort: await findFreePort(),
-    webPort: await findFreePort(),
-    deduplication: false,
-    functionsWorker: false,
-    streamStorage: false,
-    memory: '1g',
-    fresh: true,
-    readyTimeoutMs: 240_000,
-    env: process.env,
-    onProgress: (line) => console.error(`[pulsar] ${line}`),
-  });
-  return { instance, stop: async () => void (await PulsarStandalone.stop(home, { timeoutMs: 30_000 })) };
-}
-
-const { instance, stop } = await broker();
+const { instance, stop } = await benchBroker();
 const client = new PulsarClient({ serviceUrl: instance.brokerUrl });
 const rows: Record<string, Result[]> = {
   javaProduce: [],
