@@ -3,6 +3,8 @@ import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
+import { PARENT_PID_ENV } from '../../runtime/process/run-server-process.ts';
+
 const LAUNCHER = fileURLToPath(new URL('../cli/knmesh.js', import.meta.url));
 
 export interface ManagedProcessOptions {
@@ -39,10 +41,14 @@ export class ManagedProcess {
     this.name = options.name;
     this.logFile = options.logFile;
     this.#log = createWriteStream(options.logFile, { flags: 'a' });
+    // Its own process group: a Ctrl-C in the terminal reaches `knmesh dev` only, which then stops the
+    // children one by one, in order. If dev dies without stopping them, they notice the new parent
+    // (KNMESH_PARENT_PID, see runServerProcess) and stop themselves.
     this.#child = spawn(process.execPath, [LAUNCHER, ...options.args], {
       cwd: options.cwd,
-      env: { ...options.env },
+      env: { ...options.env, [PARENT_PID_ENV]: String(process.pid) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     this.#child.stdout?.pipe(this.#log, { end: false });
     this.#child.stderr?.pipe(this.#log, { end: false });

@@ -6,6 +6,32 @@ import type { Logger } from '../observability/create-logger.ts';
 
 /** After the stop, leftover sockets or timers must not keep the pod alive. */
 const EXIT_BACKSTOP_MS = 2000;
+const PARENT_CHECK_MS = 1000;
+
+/** Flushes the log; a closed stdout (EPIPE: the reader is gone) must not stop the exit. */
+function flushQuietly(destination: { flushSync(): void }): void {
+  try {
+    destination.flushSync();
+  } catch {
+    // Nobody is left to read it.
+  }
+}
+
+/** `process.ppid` is read once at start, so ask the system whether the supervisor still exists. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Set by a supervising process (`knmesh dev`) to its pid: when the process's parent changes (the
+ * supervisor died without stopping it), it stops as on SIGTERM instead of running on as an orphan.
+ */
+export const PARENT_PID_ENV = 'KNMESH_PARENT_PID';
 
 /** What `knmesh serve`, `bridge` and `ingress` have in common: an HTTP server with a work loop behind it. */
 export interface ServerProcess {
@@ -49,7 +75,7 @@ export async function runServerProcess(o: RunServerProcessOptions): Promise<numb
   const onSignal = (signal: NodeJS.Signals): void => {
     if (server.health.phase === 'draining') {
       logger.warn({ signal }, 'second signal while draining: exiting now');
-      o.destination.flushSync();
+      flush();
       process.exit(EXIT_INVALID_INPUT);
     }
     signalled(signal);
@@ -72,6 +98,22 @@ export async function runServerProcess(o: RunServerProcessOptions): Promise<numb
     exitCode = EXIT_INVALID_INPUT;
     signalled(error.code);
   });
+  let orphaned = false;
+  const flush = (): void => {
+    if (!orphaned) flushQuietly(o.destination);
+  };
+  const supervisor = Number(io.env[PARENT_PID_ENV]);
+  const parentCheck =
+    Number.isInteger(supervisor) && supervisor > 0
+      ? setInterval(() => {
+          if (!isRunning(supervisor)) {
+            // Its stdout went to the supervisor: a synchronous flush would wait for a reader forever.
+            orphaned = true;
+            logger.warn({ supervisor }, 'the supervising process is gone: stopping');
+            signalled('supervisor-exited');
+          }
+        }, PARENT_CHECK_MS).unref()
+      : undefined;
 
   try {
     let address: AddressInfo;
@@ -105,11 +147,12 @@ export async function runServerProcess(o: RunServerProcessOptions): Promise<numb
     logger.info(report, 'stopped');
     return exitCode;
   } finally {
+    clearInterval(parentCheck);
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     process.off('unhandledRejection', onRejection);
     process.off('uncaughtException', onException);
-    o.destination.flushSync();
     setTimeout(() => process.exit(exitCode), EXIT_BACKSTOP_MS).unref();
+    flush();
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +24,12 @@ afterAll(async () => {
   }
 });
 
-function dev(args: readonly string[], env?: Record<string, string | undefined>): DevProcess {
-  const process = new DevProcess(args, env);
+function dev(
+  args: readonly string[],
+  env?: Record<string, string | undefined>,
+  options?: { ownGroup?: boolean },
+): DevProcess {
+  const process = new DevProcess(args, env, options);
   started.push(process);
   return process;
 }
@@ -119,6 +123,79 @@ describe('knmesh dev', () => {
     expect(await process.exited).toBe(0);
     expect(process.events.at(-1)?.event).toBe('stopped');
     expect(ready!.processes.filter((p) => isAlive(p.pid)).map((p) => p.name)).toEqual([]);
+  });
+
+  it("on a terminal's Ctrl-C (SIGINT to the whole group) stops each process in order, each draining once", async () => {
+    const broker = testBroker();
+    const logDir = await mkdtemp(join(tmpdir(), 'knmesh-dev-ctrl-c-'));
+    const process = dev(
+      [
+        '-f',
+        'manifests/examples/exclamation/function.yaml',
+        '--pulsar-url',
+        broker.brokerUrl,
+        '--admin-url',
+        broker.adminUrl,
+        '--ingress-port',
+        '0',
+        '--log-dir',
+        logDir,
+      ],
+      undefined,
+      { ownGroup: true },
+    );
+    const ready = (await process.ready(120_000)) as ReadyEvent | undefined;
+    expect(ready, process.stderr).toBeDefined();
+    const { replies } = await roundTrip(ready!, broker.brokerUrl, 20);
+    expect(replies.size).toBe(20);
+
+    process.signalGroup('SIGINT');
+    expect(await process.exited).toBe(0);
+    expect(ready!.processes.filter((p) => isAlive(p.pid)).map((p) => p.name)).toEqual([]);
+    const logs = await Promise.all(
+      (await readdir(logDir)).map(async (f) => [f, await readFile(join(logDir, f), 'utf8')] as const),
+    );
+    expect(logs.length).toBeGreaterThanOrEqual(3);
+    for (const [file, text] of logs) {
+      // Each child got dev's one SIGTERM (not the terminal's SIGINT too) and finished its drain.
+      expect(text, file).toContain('"msg":"stopped"');
+      expect(text, file).not.toContain('second signal');
+    }
+    // Stopped in order: the ingress first, then the bridge, then the function it delivers to.
+    const stoppedAt = (role: string): number => {
+      const entry = logs.find(([f]) => f.includes(role))?.[1] ?? '';
+      const line = entry.split('\n').find((l) => l.includes('"msg":"stopped"')) ?? '{}';
+      return Date.parse(String((JSON.parse(line) as { time?: string }).time));
+    };
+    expect(stoppedAt('ingress')).toBeLessThanOrEqual(stoppedAt('bridge'));
+    expect(stoppedAt('bridge')).toBeLessThanOrEqual(stoppedAt('exclamation.log'));
+  });
+
+  it('leaves no orphan behind when dev itself is killed: the children see their supervisor gone and stop', async () => {
+    const broker = testBroker();
+    const logDir = await mkdtemp(join(tmpdir(), 'knmesh-dev-orphans-'));
+    const process = dev([
+      '-f',
+      'manifests/examples/exclamation/function.yaml',
+      '--pulsar-url',
+      broker.brokerUrl,
+      '--admin-url',
+      broker.adminUrl,
+      '--ingress-port',
+      '0',
+      '--log-dir',
+      logDir,
+    ]);
+    const ready = (await process.ready(120_000)) as ReadyEvent | undefined;
+    expect(ready, process.stderr).toBeDefined();
+    const pids = ready!.processes.map((p) => p.pid);
+    expect(pids.filter(isAlive)).toHaveLength(3);
+
+    process.signal('SIGKILL');
+    await process.exited;
+    const until = Date.now() + 30_000;
+    while (pids.some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    expect(pids.filter(isAlive)).toEqual([]);
   });
 
   it('starts the embedded broker when given none, and stops it with everything else', async () => {

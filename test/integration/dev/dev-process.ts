@@ -18,11 +18,17 @@ export class DevProcess {
   readonly exited: Promise<number | null>;
   readonly #child: ChildProcessByStdio<null, Readable, Readable>;
 
-  constructor(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env) {
+  /** `ownGroup`: dev leads its own process group, as in a terminal, so `signalGroup` reaches it all. */
+  constructor(
+    args: readonly string[],
+    env: Readonly<Record<string, string | undefined>> = process.env,
+    { ownGroup = false }: { ownGroup?: boolean } = {},
+  ) {
     this.#child = spawn(process.execPath, ['adapter/cli/knmesh.js', 'dev', '-o', 'json', ...args], {
       cwd: ROOT,
       env: { ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: ownGroup,
     });
     this.exited = new Promise((resolve) => this.#child.once('close', (code) => resolve(code)));
     this.#child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
@@ -54,6 +60,11 @@ export class DevProcess {
 
   signal(signal: NodeJS.Signals): void {
     this.#child.kill(signal);
+  }
+
+  /** What a terminal does on Ctrl-C: the signal goes to every process of the foreground group. */
+  signalGroup(signal: NodeJS.Signals): void {
+    process.kill(-this.#child.pid!, signal);
   }
 }
 
