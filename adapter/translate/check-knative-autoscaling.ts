@@ -153,5 +153,11 @@ export function checkKnativeAutoscaling(
       rule: `activation-scale is above max-scale ${max} (Knative)`,
     });
   }
+  if (out[`${AUTOSCALING_PREFIX}class`] === 'hpa.autoscaling.knative.dev' && min === 0) {
+    d.warning({
+      path: seen.get('class')!,
+      rule: 'the HPA class never scales to zero: the function keeps at least one pod (use the default KPA class to scale to zero)',
+    });
+  }
   return out;
 }

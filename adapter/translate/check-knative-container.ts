@@ -1,3 +1,4 @@
+import { checkImageReference } from './check-image-reference.ts';
 import type { KubeObject } from './component-spec.ts';
 import type { Diagnostics, FieldPath } from './diagnostics.ts';
 import { reportFeatureFlag } from './report-feature-flag.ts';
@@ -72,6 +73,7 @@ export function checkKnativeContainer(
       rule: 'Knative allows one container port per revision, and it belongs to the function container',
     });
   }
+  if (role !== 'serving') checkImageReference(container['image'], [...path, 'image'], d);
   checkEnv(container['env'], [...path, 'env'], role, d, strict);
   const resources = container['resources'];
   if (typeof resources === 'object' && resources !== null) {
@@ -214,4 +216,43 @@ export function checkVolumeMounts(value: unknown, path: FieldPath, d: Diagnostic
       seen.add(mountPath);
     }
   });
+}
+
+// Knative keeps this name for the container it injects into every revision pod.
+const RESERVED_CONTAINER_NAMES = new Set(['queue-proxy']);
+
+/**
+ * Container names of a revision pod: DNS-1123 labels, unique across the serving container (named
+ * by knmesh), sidecars and init containers, and not Knative's own `queue-proxy`.
+ */
+export function checkContainerNames(
+  servingName: string,
+  others: readonly { readonly container: KubeObject; readonly path: FieldPath }[],
+  d: Diagnostics,
+): void {
+  const seen = new Set([servingName]);
+  for (const { container, path } of others) {
+    const name = container['name'];
+    if (typeof name !== 'string') continue;
+    const at = [...path, 'name'];
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+      d.error({ path: at, rule: 'must be a DNS-1123 label', value: name });
+    } else if (RESERVED_CONTAINER_NAMES.has(name)) {
+      d.error({
+        path: at,
+        rule: 'is reserved by Knative for the container it adds to every revision',
+        value: name,
+      });
+    } else if (seen.has(name)) {
+      d.error({
+        path: at,
+        rule:
+          name === servingName
+            ? `is the name of the function container knmesh generates`
+            : 'container names must be unique in a pod',
+        value: name,
+      });
+    }
+    seen.add(name);
+  }
 }

@@ -46,7 +46,9 @@ export function checkKnativeVolumes(
     if (byName.has(name)) d.error({ path: [...path, 'name'], rule: 'duplicate volume name', value: name });
     byName.set(name, volume);
     const type = volumeType(volume);
-    if (type === undefined || ALWAYS.has(type)) {
+    if (type === undefined) {
+      d.error({ path, rule: 'a volume needs a source (secret, configMap, emptyDir, ...)' });
+    } else if (ALWAYS.has(type)) {
       const medium = (volume['emptyDir'] as KubeObject | undefined)?.['medium'];
       if (medium !== undefined && medium !== '' && medium !== 'Memory') {
         d.error({

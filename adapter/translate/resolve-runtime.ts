@@ -1,4 +1,5 @@
 import type { Component } from './component.ts';
+import { checkImageReference } from './check-image-reference.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import type { KnmeshSettings } from './knmesh-settings.ts';
 
@@ -42,6 +43,7 @@ export function resolveRuntime(
       d.error({ path: at('image'), rule: 'is required with annotation knmesh.dev/protocol: cloudevents' });
       return undefined;
     }
+    checkImageReference(image, at('image'), d);
     return { image, args: undefined, knmeshServe: false };
   }
 
@@ -80,6 +82,7 @@ export function resolveRuntime(
       d.error({ path: at('genericRuntime', 'functionFile'), rule: 'must not be empty', value: target });
       return undefined;
     }
+    checkImageReference(image, at('image'), d);
     return { image: image ?? knmeshImage, args: ['serve', target], knmeshServe: true };
   }
 

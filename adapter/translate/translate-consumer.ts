@@ -9,7 +9,12 @@ import {
   type AnnotationSource,
   type DerivedAnnotation,
 } from './check-knative-autoscaling.ts';
-import { checkKnativeContainer, checkServingProbe, checkVolumeMounts } from './check-knative-container.ts';
+import {
+  checkContainerNames,
+  checkKnativeContainer,
+  checkServingProbe,
+  checkVolumeMounts,
+} from './check-knative-container.ts';
 import { checkKnativeVolumes, type MountRef } from './check-knative-volumes.ts';
 import { collectInputs } from './collect-inputs.ts';
 import type { KubeObject } from './component-spec.ts';
@@ -36,6 +41,8 @@ import { HOST_ROUTES } from '../../runtime/host/host-routes.ts';
 export const FUNCTION_PORT = 8080;
 const BRIDGE_PORT = 9090;
 const FUNCTION_CONTAINER = 'function';
+// What KEDA assumes when a ScaledObject has no maxReplicaCount.
+const KEDA_DEFAULT_MAX_REPLICAS = 100;
 // Knative's default max-revision-timeout-seconds.
 const MAX_TIMEOUT_MS = 600_000;
 
@@ -44,6 +51,10 @@ const MAX_TIMEOUT_MS = 600_000;
  * 504 after `timeout`, so Knative must not cut the request before either (its clock also runs while
  * the activator waits for a pod). Capped at Knative's default maximum.
  */
+function isDnsSubdomain(name: string): boolean {
+  return name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name);
+}
+
 function revisionTimeoutSeconds(timeoutMs: number): number {
   return Math.min(MAX_TIMEOUT_MS / 1000, Math.ceil((timeoutMs + 1000) / 1000));
 }
@@ -267,6 +278,13 @@ export function translateConsumer(
         });
       }
     }
+    if (maxScale === undefined && minScale > KEDA_DEFAULT_MAX_REPLICAS) {
+      d.error({
+        path: at('minReplicas'),
+        rule: `is above KEDA's default maxReplicaCount ${KEDA_DEFAULT_MAX_REPLICAS}: set spec.maxReplicas too`,
+        value: minScale,
+      });
+    }
     const all = settings.partitionedTopics.includes('*');
     objects.push(
       toScaledObject({
@@ -386,6 +404,14 @@ function functionService(
   initContainers.forEach((ic, i) =>
     checkKnativeContainer(ic, at('pod', 'initContainers', i), 'init', d, strict),
   );
+  checkContainerNames(
+    FUNCTION_CONTAINER,
+    [
+      ...sidecars.map((container, i) => ({ container, path: at('pod', 'sidecars', i) })),
+      ...initContainers.map((container, i) => ({ container, path: at('pod', 'initContainers', i) })),
+    ],
+    d,
+  );
   checkVolumeMounts(s.volumeMounts, at('volumeMounts'), d, strict);
   const mounts: MountRef[] = [];
   const collect = (list: unknown, path: FieldPath) => {
@@ -401,9 +427,13 @@ function functionService(
   const fixMounts = (list: unknown) =>
     Array.isArray(list) ? list.map((m: KubeObject) => fixed.get(m) ?? m) : undefined;
 
-  // knmesh serve gets a read-only root filesystem and a scratch /tmp (downloads, temp files).
-  const ownMounts = runtime.knmeshServe ? [{ name: 'knmesh-tmp', mountPath: '/tmp' }] : [];
-  const ownVolumes = runtime.knmeshServe ? [{ name: 'knmesh-tmp', emptyDir: {} }] : [];
+  // knmesh serve gets a read-only root filesystem and a scratch /tmp (downloads, temp files),
+  // unless the function mounts its own /tmp (two mounts at one path are rejected).
+  const ownTmp =
+    runtime.knmeshServe &&
+    !(Array.isArray(s.volumeMounts) && s.volumeMounts.some((m: KubeObject) => m['mountPath'] === '/tmp'));
+  const ownMounts = ownTmp ? [{ name: 'knmesh-tmp', mountPath: '/tmp' }] : [];
+  const ownVolumes = ownTmp ? [{ name: 'knmesh-tmp', emptyDir: {} }] : [];
   for (const v of pod.volumes ?? []) {
     if (v['name'] === 'knmesh-tmp')
       d.error({ path: at('pod', 'volumes'), rule: 'the volume name knmesh-tmp is reserved by knmesh' });
@@ -492,6 +522,13 @@ function functionService(
   }
   Object.assign(templateAnnotations, autoscaling);
 
+  if (pod.serviceAccountName && !isDnsSubdomain(pod.serviceAccountName)) {
+    d.error({
+      path: at('pod', 'serviceAccountName'),
+      rule: 'must be a DNS-1123 subdomain (a ServiceAccount name)',
+      value: pod.serviceAccountName,
+    });
+  }
   const labels = objectLabels(c, role);
   const podSpec: Record<string, unknown> = {
     ...(pod.serviceAccountName

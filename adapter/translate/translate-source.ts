@@ -3,6 +3,7 @@ import { ingressOptions } from '../../runtime/ingress/ingress-options.ts';
 import { INGRESS_ROUTES } from '../../runtime/ingress/ingress-routes.ts';
 import { buildUserEnv, type GeneratedEnv } from './build-user-env.ts';
 import { canonicalObject } from './canonical-object.ts';
+import { checkImageReference } from './check-image-reference.ts';
 import { checkKnativeAutoscaling } from './check-knative-autoscaling.ts';
 import type { Component } from './component.ts';
 import { containerSecurity } from './container-security.ts';
@@ -31,6 +32,7 @@ export function translateSource(c: Component, options: TranslateOptions, d: Diag
   const connection = pulsarConnection(c, d);
 
   const image = s.image === '' ? undefined : s.image;
+  checkImageReference(image, at('image'), d);
   const runtimeBlock = s.java ?? s.python ?? s.golang ?? s.genericRuntime; // rejected by the field table
   if (runtimeBlock === undefined && image === undefined) {
     d.error({

@@ -66,6 +66,25 @@ export function translate(documents: readonly unknown[], options: TranslateOptio
   });
 }
 
+/**
+ * A `kind: List` (what `kubectl get functions -o yaml` prints): every item is translated like a
+ * document of its own, and its messages point into `items[i]`. One bad item fails the whole List,
+ * as an error fails a whole document.
+ */
+function translateList(items: readonly unknown[], options: TranslateOptions): DocumentTranslation {
+  const results = items.map((item) => translateDocument(item, options));
+  const diagnostics = results.flatMap((r, i) =>
+    r.diagnostics.map((diagnostic) => ({ ...diagnostic, path: ['items', i, ...diagnostic.path] })),
+  );
+  const failed = diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+  return {
+    kind: 'List',
+    name: undefined,
+    objects: failed ? [] : results.flatMap((r) => r.objects),
+    diagnostics,
+  };
+}
+
 function translateDocument(doc: unknown, options: TranslateOptions): DocumentTranslation {
   const d = new Diagnostics();
   const done = (kind?: string, name?: string, objects: KubernetesObject[] = []): DocumentTranslation => ({
@@ -99,6 +118,8 @@ function translateDocument(doc: unknown, options: TranslateOptions): DocumentTra
   }
   if (d.hasErrors) return done(typeof kind === 'string' ? kind : undefined, name);
   const k = kind as string;
+
+  if (k === 'List' && Array.isArray(object['items'])) return translateList(object['items'], options);
 
   if (!DOCUMENT_KINDS.includes(k as DocumentKind)) {
     if (!options.passthrough) {

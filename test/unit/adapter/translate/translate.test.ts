@@ -533,6 +533,98 @@ describe('determinism', () => {
   });
 });
 
+describe('what Kubernetes, Knative or KEDA would reject at apply time', () => {
+  it('gives the function its own /tmp instead of a second mount at the same path', () => {
+    const r = one(
+      fn({
+        volumeMounts: [{ name: 'scratch', mountPath: '/tmp' }],
+        pod: { volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '1Gi' } }] },
+      }),
+    );
+    expect(messages(r)).toEqual([]);
+    const spec = find(r, 'Service').spec.template.spec;
+    expect(spec.containers[0].volumeMounts).toEqual([{ name: 'scratch', mountPath: '/tmp' }]);
+    expect(spec.volumes).toEqual([{ name: 'scratch', emptyDir: { sizeLimit: '1Gi' } }]);
+    expect(find(one(fn()), 'Service').spec.template.spec.containers[0].volumeMounts).toEqual([
+      { name: 'knmesh-tmp', mountPath: '/tmp' },
+    ]);
+  });
+
+  it('rejects bad container names, images, service accounts and source-less volumes', () => {
+    const r = one(
+      fn(
+        {
+          image: 'My Image:latest',
+          pod: {
+            serviceAccountName: 'Bad_SA',
+            sidecars: [
+              { name: 'function', image: 'side:1' },
+              { name: 'queue-proxy', image: 'side:1' },
+              { name: 'side', image: 'registry.example.com:5000/team/side@sha256:' + 'a'.repeat(64) },
+              { name: 'side', image: 'UPPER/case' },
+            ],
+            volumes: [{ name: 'nothing' }],
+          },
+          genericRuntime: undefined,
+        },
+        { annotations: { 'knmesh.dev/protocol': 'cloudevents' } },
+      ),
+    );
+    expect(messages(r)).toEqual([
+      'error spec.image = "My Image:latest": is not an image reference ([registry/]repository[:tag][@sha256:digest], lower-case repository)',
+      'error spec.pod.sidecars[3].image = "UPPER/case": is not an image reference ([registry/]repository[:tag][@sha256:digest], lower-case repository)',
+      'error spec.pod.sidecars[0].name = "function": is the name of the function container knmesh generates',
+      'error spec.pod.sidecars[1].name = "queue-proxy": is reserved by Knative for the container it adds to every revision',
+      'error spec.pod.sidecars[3].name = "side": container names must be unique in a pod',
+      'error spec.pod.volumes[0]: a volume needs a source (secret, configMap, emptyDir, ...)',
+      'warning spec.pod.volumes[0]: dropped: no container mounts it, and Knative rejects unmounted volumes',
+      'error spec.pod.serviceAccountName = "Bad_SA": must be a DNS-1123 subdomain (a ServiceAccount name)',
+    ]);
+    expect(r.objects).toEqual([]);
+  });
+
+  it("keeps minReplicas within KEDA's default maxReplicaCount when maxReplicas is not set", () => {
+    expect(messages(one(fn({ minReplicas: 150 })))).toEqual([
+      "error spec.minReplicas = 150: is above KEDA's default maxReplicaCount 100: set spec.maxReplicas too",
+    ]);
+    expect(messages(one(fn({ minReplicas: 150, maxReplicas: 200 })))).toEqual([]);
+  });
+
+  it('warns that the HPA class does not scale to zero', () => {
+    const r = one(
+      fn({}, { annotations: { 'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev' } }),
+    );
+    expect(messages(r)).toEqual([
+      'warning metadata.annotations["autoscaling.knative.dev/class"]: the HPA class never scales to zero: the function keeps at least one pod (use the default KPA class to scale to zero)',
+    ]);
+  });
+});
+
+describe('kind: List', () => {
+  it('translates every item, as kubectl get -o yaml prints them, and points messages into items[i]', () => {
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [fn({}, { name: 'one' }), fn({}, { name: 'two' })],
+    };
+    const r = one(list);
+    expect(messages(r)).toEqual([]);
+    expect(r.objects.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([
+      'Service one',
+      'Deployment one-bridge',
+      'ScaledObject one-bridge',
+      'Service two',
+      'Deployment two-bridge',
+      'ScaledObject two-bridge',
+    ]);
+    const bad = one({ ...list, items: [fn({}, { name: 'one' }), fn({ timeout: -1 }, { name: 'two' })] });
+    expect(messages(bad)).toEqual([
+      'error items[1].spec.timeout = -1: must be from 0 to 600000 ms: Knative limits a request to 600 s (max-revision-timeout-seconds)',
+    ]);
+    expect(bad.objects).toEqual([]);
+  });
+});
+
 describe('passthrough', () => {
   it('copies other objects as they are, only with --passthrough', () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { k: 'v' } };
