@@ -16,6 +16,7 @@ import { PulsarErrors, serverError } from './pulsar-errors.ts';
 import type { PulsarClientOptions } from './pulsar-client-options.ts';
 import { CommandType, SubType } from './protocol/command-type.ts';
 import { COMPRESSION_BY_NAME } from './protocol/compression-type.ts';
+import { compileTopicPattern, matchesTopicPattern } from './topic-pattern.ts';
 import { parseTopicName, partitionName } from './topic-name.ts';
 import { systemTimers, type Timers } from './timers.ts';
 
@@ -343,8 +344,7 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     let parts: TopicConsumer[];
     let pattern: RegExp | undefined;
     if (options.topicsPattern !== undefined) {
-      pattern =
-        typeof options.topicsPattern === 'string' ? new RegExp(options.topicsPattern) : options.topicsPattern;
+      pattern = compileTopicPattern(options.topicsPattern);
       parts = (await this.matchingTopics(pattern)).map(
         ({ topic, partition }) => new TopicConsumer(this, consumer, { ...base, topic, partition }),
       );
@@ -362,8 +362,9 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
 
   /** Topics (or partitions) of the pattern's namespace whose full name matches the pattern. */
   private async matchingTopics(pattern: RegExp): Promise<{ topic: string; partition: number }[]> {
-    const source = pattern.source.replace(/\\\//g, '/');
-    const ns = /^(?:(?:non-)?persistent:\/\/)?([-=:.\w]+\/[-=:.\w]+)\//.exec(source);
+    // The compiled pattern is anchored (`^(?:...)$`) and has no scheme.
+    const source = pattern.source.replace(/^\^\(\?:/, '').replace(/\\\//g, '/');
+    const ns = /^([-=:.\w]+\/[-=:.\w]+)\//.exec(source);
     if (ns === null) {
       throw PulsarErrors.invalidConfiguration.create(
         'topicsPattern must start with the namespace, e.g. persistent://public/default/in-.*',
@@ -374,7 +375,7 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     for (const topic of topics) {
       const name = parseTopicName(topic);
       if (name.localName.startsWith('__')) continue; // system topics
-      if (!pattern.test(name.baseName) && !pattern.test(name.fullName)) continue;
+      if (!matchesTopicPattern(pattern, name)) continue;
       matched.push({ topic: name.fullName, partition: name.partitionIndex });
     }
     return matched;

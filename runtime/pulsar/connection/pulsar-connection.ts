@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { connect as tlsConnect, checkServerIdentity } from 'node:tls';
 import type { Logger } from '../../observability/create-logger.ts';
@@ -91,7 +91,8 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
       ? tlsConnect({
           host,
           port: Number(portText),
-          servername: host,
+          // SNI takes host names only (RFC 6066); the identity check then uses `host` itself.
+          ...(isIP(host) === 0 ? { servername: host } : {}),
           ca: this.options.tls.trustCertsFile ? readFileSync(this.options.tls.trustCertsFile) : undefined,
           rejectUnauthorized: !this.options.tls.allowInsecure,
           checkServerIdentity:

@@ -222,7 +222,9 @@ export class Consumer
 
   private async deadLetter(message: Message, policy: DeadLetterPolicy): Promise<void> {
     const topic =
-      policy.deadLetterTopic ?? `${message.topic.replace(/-partition-\d+$/, '')}-${this.subscription}-DLQ`;
+      policy.deadLetterTopic ??
+      // A `/` (Pulsar Functions name subscriptions tenant/namespace/name) is not allowed in a topic name.
+      `${message.topic.replace(/-partition-\d+$/, '')}-${this.subscription.replace(/\//g, '-')}-DLQ`;
     try {
       let pending = this.deadLetterProducers.get(topic);
       if (pending === undefined) {

@@ -207,16 +207,21 @@ describe('negative acknowledgement, ack timeout and dead letters', () => {
     await Promise.all([producer.close(), consumer.close(), dlqConsumer.close()]);
   });
 
-  it('dead-letters each topic of a multi-topic consumer to its own default <topic>-<subscription>-DLQ', async () => {
+  it('dead-letters each topic of a multi-topic consumer to its own default <topic>-<subscription>-DLQ (/ as -)', async () => {
     const topics = [uniqueTopic('dlq-multi'), uniqueTopic('dlq-multi')];
     const inspectors = await Promise.all(
       topics.map((t) =>
-        client.subscribe({ topic: `${t}-sub-DLQ`, subscription: 'inspect', initialPosition: 'earliest' }),
+        client.subscribe({
+          topic: `${t}-public-default-fn-DLQ`,
+          subscription: 'inspect',
+          initialPosition: 'earliest',
+        }),
       ),
     );
     const consumer = await client.subscribe({
       topics,
-      subscription: 'sub',
+      // A Pulsar Functions style name: its `/` become `-` in the dead-letter topic.
+      subscription: 'public/default/fn',
       type: 'Shared',
       nackRedeliveryDelayMs: 100,
       deadLetterPolicy: { maxRedeliverCount: 1 },
