@@ -14,6 +14,8 @@ import { isCloudEvent, toOutputEvent } from './output-event.ts';
 import { requestedDisposition } from './requested-disposition.ts';
 import type { RetryableError } from './retryable-error.ts';
 
+const HOST_ERROR_CODES: ReadonlySet<string> = new Set(Object.values(HostErrors).map((e) => e.code));
+
 /** How one invocation ended: the reply events, or the catalogue error to answer with. */
 export type InvocationOutcome =
   | { readonly ok: true; readonly events: readonly CloudEventV1<unknown>[] }
@@ -150,7 +152,9 @@ export class FunctionInvoker {
   }
 
   #failure(error: unknown, context: FunctionContext): InvocationOutcome {
-    if (error instanceof KnmeshError && error.status >= 400) {
+    // The host's own verdicts (timeout, invalid result, ...) keep their status. Any other error,
+    // including a knmesh client error the function let escape, is the function failing: 500, retried.
+    if (error instanceof KnmeshError && error.status >= 400 && HOST_ERROR_CODES.has(error.code)) {
       if (error.code === HostErrors.functionTimeout.code) context.logger.warn(error.message);
       else context.logger.warn({ err: error }, error.message);
       return { ok: false, error };

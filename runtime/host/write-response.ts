@@ -35,7 +35,9 @@ export function writeError(
   const headers: Record<string, string> = { 'content-type': JSON_UTF8 };
   if (options?.retryAfterMs !== undefined)
     headers['retry-after'] = String(Math.ceil(options.retryAfterMs / 1000));
-  writeResponse(res, error.status, { headers, body: JSON.stringify(error.toJSON()) }, options);
+  // A refused body is not read: closing spares reading (and discarding) the rest of a large upload.
+  const close = options?.close === true || error.status === 413;
+  writeResponse(res, error.status, { headers, body: JSON.stringify(error.toJSON()) }, { close });
 }
 
 export function writeJson(

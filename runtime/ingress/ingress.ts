@@ -307,6 +307,8 @@ export class Ingress {
 
   #fail(res: ServerResponse, error: KnmeshError, started: number): void {
     if (error.status === 503) res.setHeader('retry-after', String(this.#config.retryAfterSeconds));
+    // A refused body is not read: closing spares reading (and discarding) the rest of a large upload.
+    if (error.status === 413) res.setHeader('connection', 'close');
     this.#answer(res, error.status, error.toJSON(), started);
   }
 

@@ -127,12 +127,10 @@ describe('knmesh serve: error catalogue over HTTP', () => {
 
   it('413 for a body over --body-limit-bytes, announced or streamed', async () => {
     const big = Buffer.alloc(LIMIT + 1, 'a');
-    expectError(
-      await post(serve.url, { ...CE_HEADERS, 'content-type': 'text/plain' }, big),
-      413,
-      'KNMESH_CE_BODY_TOO_LARGE',
-      'dead-letter',
-    );
+    const announced = await post(serve.url, { ...CE_HEADERS, 'content-type': 'text/plain' }, big);
+    expectError(announced, 413, 'KNMESH_CE_BODY_TOO_LARGE', 'dead-letter');
+    // The body was not read, so the connection is not kept for another request.
+    expect(announced.headers['connection']).toBe('close');
     // Chunked, so the limit trips while reading rather than on Content-Length.
     const streamed = await new Promise<Answer>((resolve, reject) => {
       const req = request(

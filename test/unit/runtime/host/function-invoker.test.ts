@@ -6,6 +6,7 @@ import type { LoadedFunction } from '../../../../runtime/host/load-function.ts';
 import { messageMetadataOf } from '../../../../runtime/host/message-metadata.ts';
 import { NonRetryableError } from '../../../../runtime/host/non-retryable-error.ts';
 import { RetryableError } from '../../../../runtime/host/retryable-error.ts';
+import { PulsarErrors } from '../../../../runtime/pulsar/pulsar-errors.ts';
 import { eventRequest, testEnvironment, testMetrics } from './host-test-kit.ts';
 
 function invoker(fn: (data: unknown, context: Context) => unknown, timeoutMs = 1000): FunctionInvoker {
@@ -93,6 +94,15 @@ describe('FunctionInvoker', () => {
       throw withStatus;
     });
     expect(!outcome.ok && outcome.error.status).toBe(500);
+  });
+
+  it('treats a knmesh client error the function lets escape as the function failing (500, retried)', async () => {
+    const escaped = await run(() => {
+      throw PulsarErrors.authenticationFailed.create('the broker refused token=abc');
+    });
+    expect(code(escaped)).toBe('KNMESH_FUNCTION_FAILED');
+    expect(!escaped.ok && escaped.error.status).toBe(500);
+    expect(!escaped.ok && escaped.error.message).not.toContain('token=abc');
   });
 
   it('honours RetryableError and NonRetryableError, also from another copy of the classes', async () => {
