@@ -360,10 +360,18 @@ export class BridgeDispatcher {
     }
 
     const stopped = new Set<string>();
+    // A message given back (at a stop) stops its group too: acknowledging a later one would, under
+    // effectively-once (cumulative acknowledgement), acknowledge the given-back one with it.
+    const stopGroupIfReleased = (item: Held): void => {
+      if (item.state === 'released' && item.key !== undefined && this.#ordered) stopped.add(item.key);
+    };
     for (const step of steps) {
       const { item } = step;
-      if (item.state === 'released') continue;
       if (item.key !== undefined && this.#ordered && stopped.has(item.key)) continue; // waits behind it
+      if (item.state === 'released') {
+        stopGroupIfReleased(item);
+        continue;
+      }
       switch (step.kind) {
         case 'publish':
           try {
@@ -399,6 +407,7 @@ export class BridgeDispatcher {
         case 'follow':
           break;
       }
+      stopGroupIfReleased(item);
     }
     // Followers of a retried message are back in the queue behind it (not in service any more).
     for (const step of steps)

@@ -394,6 +394,26 @@ describe('batched delivery', () => {
     expect(secondBatch.map((e) => e.data)).toEqual(['k2', 'k3']);
   });
 
+  it('effectively-once: a message given back at a stop is never acknowledged by a later one of its group', async () => {
+    const r = rig(
+      batchResults((data) =>
+        data === 'k1' ? { status: 422, code: 'KNMESH_FUNCTION_REJECTED' } : { status: 200 },
+      ),
+      { delivery: 'batch', subscriptionType: 'failover', guarantee: 'effectively_once', batchSize: 10 },
+    );
+    r.publisher.deadLetterFailures = 1_000; // the dead-letter topic keeps refusing
+    r.dispatcher.start();
+    r.consumer.feed(...['k1', 'k2'].map((p) => message({ payload: p })));
+    await r.timers.advance(5);
+    expect(r.publisher.deadLetters).toEqual([]);
+    const stopping = r.dispatcher.stop(1000);
+    await r.timers.advance(1000);
+    await stopping;
+    // k1 was given back; acknowledging k2 cumulatively would acknowledge k1 with it.
+    expect(r.consumer.cumulative).toEqual([]);
+    expect(r.consumer.acked).toEqual([]);
+  });
+
   it('retries the whole batch when the answer breaks the batch-result contract', async () => {
     let calls = 0;
     const good = batchResults(() => ({ status: 204 }));
