@@ -168,7 +168,10 @@ export class BridgeDispatcher {
   #admit(message: Message): void {
     const o = this.#o;
     o.metrics.received.inc();
-    if (o.guarantee === 'atmost_once') o.consumer.ack(message);
+    if (o.guarantee === 'atmost_once') {
+      o.consumer.ack(message);
+      o.metrics.endToEndLag.observe(Math.max(0, o.timers.now() - message.publishTime) / 1000);
+    }
     let prior: number | Promise<number>;
     try {
       prior = o.journal.priorAttempts(message);
