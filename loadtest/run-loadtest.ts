@@ -1,9 +1,12 @@
 // `npm run loadtest`: the k6 scenarios of loadtest/scenarios.json, run on this machine against the
 // full local pipeline (`knmesh dev`: ingress → Pulsar → bridge → knmesh serve → Pulsar), measured
 // end to end — from the moment an event is POSTed to the ingress until its reply is read from the
-// output topic. Every run is bounded in time and count and stays on 127.0.0.1.
+// output topic. A scenario with target "host" (host-constant-rate) posts straight to the pipeline's
+// function host instead and measures each request. Every run is bounded in time and count and stays
+// on 127.0.0.1.
 //
 //   npm run loadtest                                  # ingress-constant-rate
+//   npm run loadtest -- --scenario host-constant-rate # straight at knmesh serve
 //   npm run loadtest -- --scenario smoke              # a few seconds (CI)
 //   npm run loadtest -- --search --target-p99-ms 100  # highest sustained rate under a p99 target
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -153,23 +156,34 @@ async function main(): Promise<number> {
   let pool: Pool | undefined;
   try {
     const ready: DevReadyEvent = await pipeline.start(300_000);
-    const ingress = ready.ingresses[0];
-    const output = ready.outputTopics[0];
-    if (ingress === undefined || output === undefined)
-      throw new Error('the pipeline has no ingress or no output topic');
-    log(`ingress ${ingress.url} → ${ingress.topic}; replies from ${output}`);
-
-    const http = new Pool(new URL(ingress.url).origin, { connections: scenario.maxVUs });
-    pool = http;
-    collector = new ReplyCollector(ready.pulsarUrl, output);
     let phase = new LoadRecorder(Date.now());
-    await collector.start((seq, at) => {
-      all.reply(seq, at);
-      phase.reply(seq, at);
-    });
+    // ingress: accepted on 202, done when the reply arrives on the output topic. host: straight at
+    // the function host, done when it answers (the bridge of the pipeline stays idle).
+    const host = scenario.target === 'host';
+    let url: string;
+    if (host) {
+      const serve = ready.processes.find((p) => p.role === 'serve');
+      if (serve === undefined) throw new Error('the pipeline runs no function host');
+      url = `${serve.url}/`;
+      log(`function host ${url}`);
+    } else {
+      const ingress = ready.ingresses[0];
+      const output = ready.outputTopics[0];
+      if (ingress === undefined || output === undefined)
+        throw new Error('the pipeline has no ingress or no output topic');
+      log(`ingress ${ingress.url} → ${ingress.topic}; replies from ${output}`);
+      url = ingress.url;
+      collector = new ReplyCollector(ready.pulsarUrl, output);
+      await collector.start((seq, at) => {
+        all.reply(seq, at);
+        phase.reply(seq, at);
+      });
+    }
+    const http = new Pool(new URL(url).origin, { connections: scenario.maxVUs });
+    pool = http;
 
     let nextSeq = 0;
-    const path = new URL(ingress.url).pathname;
+    const path = new URL(url).pathname;
     const runPhase = async (name: string, phaseRate: number, ms: number): Promise<PhaseResult> => {
       phase = new LoadRecorder(Date.now());
       const recorder = phase;
@@ -198,9 +212,15 @@ async function main(): Promise<number> {
             });
             await response.body.dump();
             const at = Date.now();
-            if (response.statusCode === 202) {
+            if (
+              host ? response.statusCode === 200 || response.statusCode === 204 : response.statusCode === 202
+            ) {
               recorder.accepted(seq, at);
               all.accepted(seq, at);
+              if (host) {
+                recorder.reply(seq, at);
+                all.reply(seq, at);
+              }
             } else {
               recorder.failed(seq, at, `HTTP ${response.statusCode}`);
               all.failed(seq, at, `HTTP ${response.statusCode}`);

@@ -9,6 +9,8 @@ export interface Thresholds {
 
 export interface ScenarioConfig {
   readonly description: string;
+  /** ingress: through the whole pipeline, measured to the reply; host: straight at knmesh serve. */
+  readonly target: 'ingress' | 'host';
   readonly rate?: number;
   readonly duration?: string;
   readonly startRate?: number;

@@ -8,6 +8,8 @@ export interface ScenarioThresholds {
 
 export interface Scenario {
   readonly description: string;
+  /** ingress: through the whole pipeline, measured to the reply; host: straight at knmesh serve. */
+  readonly target: 'ingress' | 'host';
   readonly rate?: number;
   readonly duration?: string;
   readonly startRate?: number;

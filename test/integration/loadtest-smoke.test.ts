@@ -57,4 +57,44 @@ describe('npm run loadtest (smoke)', () => {
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
+
+  it('runs the host scenario straight at the function host of the pipeline', async () => {
+    const broker = testBroker();
+    const resultsDir = await mkdtemp(join(tmpdir(), 'knmesh-loadtest-host-'));
+    const child = spawn(
+      process.execPath,
+      [
+        'loadtest/run-loadtest.ts',
+        '--scenario',
+        'host-constant-rate',
+        '--rate',
+        '100',
+        '--duration',
+        '2s',
+        '--warmup',
+        '0s',
+        '--pulsar-url',
+        broker.brokerUrl,
+        '--admin-url',
+        broker.adminUrl,
+        '--results-dir',
+        resultsDir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).toMatch(/function host http:\/\/127\.0\.0\.1:\d+\//);
+    const { results } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { results: string };
+    const parsed = JSON.parse(await readFile(results, 'utf8')) as Results;
+    const run = parsed.phases.find((p) => p.name === 'host-constant-rate')!.summary;
+    expect(run.sent).toBe(200); // 100 events/s for 2 s
+    // Every request answered by the host counts as its own reply: nothing goes through Pulsar.
+    expect([run.accepted, run.replies, run.missing, run.duplicates]).toEqual([200, 200, 0, 0]);
+    // The exit status follows the verdict (the host scenario's latency thresholds).
+    expect(code, stderr).toBe(parsed.verdict.passed ? 0 : 1);
+  });
 });
