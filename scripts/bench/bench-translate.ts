@@ -2,8 +2,11 @@
 // the heap measured after GC between rounds. Anchor: a plain YAML parse + stringify of the same
 // documents (the floor any translator pays). Writes the figures into the "## Translator" section of
 // docs/benchmarks.md.   npm run bench:translate
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { format } from 'prettier';
@@ -145,6 +148,33 @@ const total = med('total');
 const anchor = median(anchors);
 const first = timings[0]!;
 
+// What a user waits for: `knmesh translate -f 1000.yaml > out.yaml` as a fresh process (Node start,
+// module loading, file read, a cold JIT), next to a fresh process doing the anchor's YAML round trip.
+const dir = mkdtempSync(join(tmpdir(), 'knmesh-bench-translate-'));
+const inputFile = join(dir, 'functions.yaml');
+writeFileSync(inputFile, input);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const anchorScript = `import { readFileSync } from 'node:fs';
+import { parseAllDocuments, stringify } from 'yaml';
+const values = parseAllDocuments(readFileSync(process.argv[1], 'utf8')).map((d) => d.toJS());
+process.stdout.write(values.map((v) => '---\\n' + stringify(v)).join(''));`;
+const processRun = (args: string[]): number => {
+  const t0 = performance.now();
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = performance.now() - t0;
+  if (run.status !== 0) throw new Error(`${args.join(' ')} failed: ${run.stderr.toString()}`);
+  return ms;
+};
+const cliTimes: number[] = [];
+const anchorProcessTimes: number[] = [];
+for (let round = 0; round < 5; round++) {
+  cliTimes.push(processRun(['adapter/cli/knmesh.js', 'translate', '-f', inputFile]));
+  anchorProcessTimes.push(processRun(['--input-type=module', '-e', anchorScript, inputFile]));
+}
+rmSync(dir, { recursive: true, force: true });
+const cli = median(cliTimes);
+const anchorProcess = median(anchorProcessTimes);
+
 const date = new Date().toISOString().slice(0, 10);
 const section = [
   '## Translator (`npm run bench:translate`)',
@@ -160,8 +190,10 @@ const section = [
   `| render canonical YAML | ${med('render').toFixed(0)} ms |`,
   `| **total, ${COUNT} Functions** | **${total.toFixed(0)} ms** (${((total / COUNT) * 1000).toFixed(0)} µs per Function) |`,
   `| anchor: plain YAML parse + stringify of the same input | ${anchor.toFixed(0)} ms |`,
+  `| **\`knmesh translate -f\` as a new process** (median of 5: Node start, loading, reading, cold JIT) | **${cli.toFixed(0)} ms** |`,
+  `| anchor: a new Node process doing the plain YAML round trip of the same file | ${anchorProcess.toFixed(0)} ms |`,
   '',
-  `Ratio knmesh / anchor: ${(total / anchor).toFixed(2)}. Heap after GC: ${heapBefore.toFixed(1)} MiB before the measured rounds,`,
+  `Ratio in process knmesh / anchor: ${(total / anchor).toFixed(2)}; as processes: ${(cli / anchorProcess).toFixed(2)}. Heap after GC: ${heapBefore.toFixed(1)} MiB before the measured rounds,`,
   `${heaps.map((h) => h.toFixed(1)).join(', ')} MiB after each of the ${ROUNDS} rounds: memory stays flat`,
   `(${(heapAfter - heapBefore >= 0 ? '+' : '') + (heapAfter - heapBefore).toFixed(1)} MiB over ${ROUNDS * COUNT} translated Functions).`,
   '',
