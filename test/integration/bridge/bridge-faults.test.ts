@@ -131,8 +131,30 @@ async function chaos(
       kills++;
       bridge = new BridgeProcess(args);
       await bridge.waitForLog((r) => r.msg === 'bridge ready', 120_000);
-    } else if (await restartTestBroker()) {
-      brokerRestarts++;
+    } else {
+      // While the broker is away the bridge says it is not ready (Kubernetes stops routing probes'
+      // traffic to it), and ready again once it reconnected.
+      const { port } = (await bridge.waitForLog((r) => r.msg === 'listening')) as unknown as { port: number };
+      const readyz = async (): Promise<number> =>
+        (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => ({ status: 0 }))).status;
+      const seen = new Set<number>();
+      let polling = true;
+      const poll = (async () => {
+        while (polling) {
+          seen.add(await readyz());
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const restarted = await restartTestBroker();
+      polling = false;
+      await poll;
+      if (restarted) {
+        brokerRestarts++;
+        expect([...seen]).toContain(503);
+        const until = Date.now() + 120_000;
+        while ((await readyz()) !== 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+        expect(await readyz()).toBe(200);
+      }
     }
   }
   expect(await out.until(() => out.unique >= total, 240_000)).toBe(true);
