@@ -341,6 +341,17 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
             `connection to ${this.options.physicalAddress} ${error ? `failed: ${error.message}` : 'closed'}`,
             error ? { cause: error } : undefined,
           );
+    // A connection that fails (not one closed in order) is worth a line: the parts reconnect now.
+    if (
+      error !== undefined &&
+      this.handshake === undefined &&
+      this.producers.size + this.consumers.size > 0
+    ) {
+      this.options.logger.warn(
+        { broker: this.options.physicalAddress, reason: failure.message },
+        'pulsar: connection lost, reconnecting',
+      );
+    }
     this.handshake?.reject(failure);
     this.handshake = undefined;
     for (const [id, pending] of this.pending) {
