@@ -285,7 +285,10 @@ export class BridgeDispatcher {
     let outcomes: DeliveryOutcome[];
     if (o.delivery === 'batch') {
       const answer = await o.sender.send(
-        batchRequest(items.map((i) => i.json!)),
+        batchRequest(
+          items.map((i) => i.json!),
+          this.#ordered,
+        ),
         this.#timeoutFor(items.length),
       );
       outcomes = readBatchResponse(
@@ -321,7 +324,8 @@ export class BridgeDispatcher {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       const outcome = outcomes[i]!;
-      if (item.key !== undefined && this.#ordered && blocked.has(item.key)) {
+      // Behind a retried message of its group, or not run by the host: back in the queue, in place.
+      if ((item.key !== undefined && this.#ordered && blocked.has(item.key)) || outcome.kind === 'not-run') {
         steps.push({ item, kind: 'follow' });
         continue;
       }
@@ -412,9 +416,13 @@ export class BridgeDispatcher {
       }
       stopGroupIfReleased(item);
     }
-    // Followers of a retried message are back in the queue behind it (not in service any more).
-    for (const step of steps)
-      if (step.kind === 'follow' && step.item.state === 'sending') step.item.state = 'queued';
+    // Followers of a retried message are back in the queue behind it (not in service any more);
+    // messages the host did not run wait again in place.
+    for (const step of steps) {
+      if (step.kind !== 'follow' || step.item.state !== 'sending') continue;
+      step.item.state = 'queued';
+      this.#queue.putBack(step.item);
+    }
     for (const item of items) if (item.state === 'sending') item.state = 'queued';
   }
 

@@ -29,7 +29,9 @@ export interface Reply {
 export type DeliveryOutcome =
   | { readonly kind: 'success'; readonly status: number; readonly replies: readonly Reply[] }
   | { readonly kind: 'retry'; readonly failure: DeliveryFailure }
-  | { readonly kind: 'dead-letter'; readonly failure: DeliveryFailure };
+  | { readonly kind: 'dead-letter'; readonly failure: DeliveryFailure }
+  /** The host did not run it (an earlier event of its ordered batch failed): send again, no attempt. */
+  | { readonly kind: 'not-run' };
 
 /** A failure from a catalogue error (the bridge's or the binding's). */
 export function failureOf(

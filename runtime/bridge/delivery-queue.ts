@@ -102,6 +102,20 @@ export class DeliveryQueue<T> {
     group.blocked = true;
   }
 
+  /**
+   * The message was taken but not delivered (the host did not run it): it and the messages of its
+   * group taken after it wait again, in place, to be taken once the group's earlier ones are finished.
+   */
+  putBack(item: T): void {
+    const group = this.#groupOf.get(item);
+    if (group === undefined) return;
+    const at = group.items.indexOf(item);
+    if (at === -1 || at >= group.inService) return;
+    this.#readyCount += group.listed ? group.inService - at : 0;
+    group.inService = at;
+    this.#afterChange(group);
+  }
+
   /** The delay of a message given to `retryLater` is over: its group may deliver again. */
   unblock(item: T): void {
     const group = this.#groupOf.get(item);

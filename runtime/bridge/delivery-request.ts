@@ -1,4 +1,5 @@
 import type { CloudEventV1 } from 'cloudevents';
+import { ORDERED_BATCH_HEADER } from '../cloudevents/batch-results.ts';
 import { decodeData, parseJson } from '../cloudevents/decode-data.ts';
 import { httpBinding } from '../cloudevents/http-binding.ts';
 import type { HttpMessage } from '../cloudevents/http-message.ts';
@@ -53,7 +54,12 @@ export function structuredRequest(json: string): HttpMessage {
   return { headers: STRUCTURED, body: json };
 }
 
-/** A batched delivery, from the `jsonFormOf` texts of its events, in order. */
-export function batchRequest(jsons: readonly string[]): HttpMessage {
-  return { headers: BATCH, body: `[${jsons.join(',')}]` };
+const ORDERED_BATCH = { ...BATCH, [ORDERED_BATCH_HEADER]: 'true' };
+
+/**
+ * A batched delivery, from the `jsonFormOf` texts of its events, in order. `ordered` (an ordered
+ * subscription) asks the host to run nothing after an event that failed retryably.
+ */
+export function batchRequest(jsons: readonly string[], ordered = false): HttpMessage {
+  return { headers: ordered ? ORDERED_BATCH : BATCH, body: `[${jsons.join(',')}]` };
 }

@@ -1,5 +1,9 @@
 import type { CloudEvent, CloudEventV1 } from 'cloudevents';
-import { decodeBatchResults, MEDIA_TYPE_BATCH_RESULTS } from '../cloudevents/batch-results.ts';
+import {
+  decodeBatchResults,
+  MEDIA_TYPE_BATCH_RESULTS,
+  SKIPPED_RESULT_CODE,
+} from '../cloudevents/batch-results.ts';
 import { classifyDeliveryStatus } from '../cloudevents/classify-delivery-status.ts';
 import { CloudEventsErrors } from '../cloudevents/cloudevents-errors.ts';
 import { httpBinding } from '../cloudevents/http-binding.ts';
@@ -77,6 +81,7 @@ export function readBatchResponse(
       }
     }
     const error = result.error;
+    if (error?.code === SKIPPED_RESULT_CODE) return { kind: 'not-run' };
     return {
       kind: outcome,
       failure: {

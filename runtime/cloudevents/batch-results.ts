@@ -9,6 +9,15 @@ import { eventFromJson, eventToJson } from './json-event-format.ts';
  */
 export const MEDIA_TYPE_BATCH_RESULTS = 'application/vnd.knmesh.batch-results+json';
 
+/**
+ * Request header of a batch from an ordered subscription (key_shared, failover, exclusive): once an
+ * event fails retryably, the host runs none of the events after it, so none overtakes the retry.
+ */
+export const ORDERED_BATCH_HEADER = 'knmesh-batch-ordered';
+
+/** Result code of an event the host did not run because an earlier event of an ordered batch failed. */
+export const SKIPPED_RESULT_CODE = 'KNMESH_HOST_SKIPPED';
+
 /** The error body every knmesh HTTP error carries. */
 export interface ErrorBody {
   readonly code: string;

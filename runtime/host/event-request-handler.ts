@@ -5,6 +5,7 @@ import {
   encodeBatchResult,
   joinBatchResults,
   MEDIA_TYPE_BATCH_RESULTS,
+  ORDERED_BATCH_HEADER,
 } from '../cloudevents/batch-results.ts';
 import { decodeData } from '../cloudevents/decode-data.ts';
 import type { ContentMode } from '../cloudevents/event-binding.ts';
@@ -113,9 +114,20 @@ export class EventRequestHandler {
   ): Promise<number> {
     const { entries } = httpBinding.toEvents(message);
     const results: string[] = [];
+    const ordered = req.headers[ORDERED_BATCH_HEADER] === 'true';
+    let failedAt: string | undefined;
     for (const entry of entries) {
       if (entry instanceof KnmeshError) {
         results.push(this.#failedResult(undefined, entry));
+        continue;
+      }
+      if (failedAt !== undefined) {
+        results.push(
+          this.#failedResult(
+            entry.id,
+            HostErrors.skippedAfterFailure.create(`not run: event ${failedAt} before it failed`),
+          ),
+        );
         continue;
       }
       if (this.#aborted) {
@@ -135,6 +147,7 @@ export class EventRequestHandler {
       const outcome = pending instanceof Promise ? await pending : pending;
       if (!outcome.ok) {
         results.push(this.#failedResult(entry.id, outcome.error));
+        if (ordered && outcome.error.retryable) failedAt = entry.id;
         continue;
       }
       try {

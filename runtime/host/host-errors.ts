@@ -1,3 +1,4 @@
+import { SKIPPED_RESULT_CODE } from '../cloudevents/batch-results.ts';
 import { defineError } from '../errors/knmesh-error.ts';
 
 /**
@@ -12,6 +13,14 @@ export const HostErrors = {
     status: 503,
     disposition: 'retry',
     description: 'The function is still loading or running init(); readiness is false.',
+  }),
+  skippedAfterFailure: defineError({
+    code: SKIPPED_RESULT_CODE,
+    status: 503,
+    disposition: 'retry',
+    description:
+      'Not run: an earlier event of an ordered batch (header knmesh-batch-ordered) failed and is retried ' +
+      'first; the bridge sends this one again after it, without counting an attempt.',
   }),
   shuttingDown: defineError({
     code: 'KNMESH_HOST_SHUTTING_DOWN',

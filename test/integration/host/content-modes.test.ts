@@ -192,6 +192,50 @@ describe('knmesh serve: content modes', () => {
     expect(answer.text).not.toContain('hunter2');
   });
 
+  it('ordered batches (knmesh-batch-ordered): nothing runs after an event that failed retryably', async () => {
+    const event = (id: string, data: unknown) => ({
+      specversion: '1.0',
+      id,
+      source: '/tests',
+      type: 't',
+      data,
+    });
+    const batch = [
+      event('o1', { action: 'echo', value: 1 }),
+      event('o2', { action: 'reject' }), // dead-lettered: finished, so the next one may run
+      event('o3', { action: 'retry' }), // retried: what follows must wait behind it
+      event('o4', { action: 'echo', value: 4 }),
+      event('o5', { action: 'publish', value: 5 }),
+    ];
+    const send = async (headers: Record<string, string>) => {
+      const answer = await post(
+        serve.url,
+        { 'content-type': 'application/cloudevents-batch+json', ...headers },
+        JSON.stringify(batch),
+      );
+      expect(answer.status).toBe(200);
+      return decodeBatchResults(
+        answer.text,
+        batch.map((e) => e.id),
+      ).map((r) => [r.id, r.status, r.error?.code]);
+    };
+    expect(await send({ 'knmesh-batch-ordered': 'true' })).toEqual([
+      ['o1', 200, undefined],
+      ['o2', 422, 'KNMESH_FUNCTION_REJECTED'],
+      ['o3', 503, 'KNMESH_FUNCTION_RETRY'],
+      ['o4', 503, 'KNMESH_HOST_SKIPPED'],
+      ['o5', 503, 'KNMESH_HOST_SKIPPED'],
+    ]);
+    // Unordered: every event runs on its own.
+    expect(await send({})).toEqual([
+      ['o1', 200, undefined],
+      ['o2', 422, 'KNMESH_FUNCTION_REJECTED'],
+      ['o3', 503, 'KNMESH_FUNCTION_RETRY'],
+      ['o4', 200, undefined],
+      ['o5', 200, undefined],
+    ]);
+  });
+
   it('gives the function the Pulsar context: identity, user config, secret, message metadata, request', async () => {
     const answer = await post(
       `${serve.url}/some/path?x=1`,

@@ -414,6 +414,44 @@ describe('batched delivery', () => {
     expect(r.consumer.acked).toEqual([]);
   });
 
+  it('asks the host to stop an ordered batch at a failure, and sends what it did not run again, uncounted', async () => {
+    let a1Failed = false;
+    let b1Skipped = false;
+    const r = rig(
+      batchResults((data) => {
+        if (data === 'a1' && !a1Failed) {
+          a1Failed = true;
+          return { status: 503 };
+        }
+        if (data === 'b1' && !b1Skipped) {
+          b1Skipped = true; // as knmesh serve answers what follows a failure in an ordered batch
+          return { status: 503, code: 'KNMESH_HOST_SKIPPED' };
+        }
+        return { status: 204 };
+      }),
+      { delivery: 'batch', subscriptionType: 'key_shared', batchSize: 10 },
+    );
+    r.dispatcher.start();
+    r.consumer.feed(message({ payload: 'a1', key: 'a' }), message({ payload: 'b1', key: 'b' }));
+    await r.timers.advance(5);
+    expect(r.sender.requests[0]!.headers['knmesh-batch-ordered']).toBe('true');
+    await r.timers.advance(1_000);
+    expect(r.consumer.acked.sort()).toEqual(['a1', 'b1']);
+    // b1 was not run, so it used no attempt; a1 failed once and was retried.
+    expect(r.journal.records.get('b1')).toBeUndefined();
+    expect(r.journal.records.get('a1')).toBe(1);
+    expect(r.sender.bodies.filter((b) => b.includes('"b1"'))).toHaveLength(2);
+
+    const shared = rig(
+      batchResults(() => ({ status: 204 })),
+      { delivery: 'batch', batchSize: 10 },
+    );
+    shared.dispatcher.start();
+    shared.consumer.feed(message({ payload: 'x' }));
+    await shared.timers.advance(5);
+    expect(shared.sender.requests[0]!.headers['knmesh-batch-ordered']).toBeUndefined();
+  });
+
   it('retries the whole batch when the answer breaks the batch-result contract', async () => {
     let calls = 0;
     const good = batchResults(() => ({ status: 204 }));

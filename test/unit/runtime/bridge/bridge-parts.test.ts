@@ -45,6 +45,21 @@ describe('DeliveryQueue', () => {
     expect(q.take(3, 10)).toEqual(['b1']);
   });
 
+  it('puts back messages taken but not run, in place, behind the ones of their group still in service', () => {
+    const q = new DeliveryQueue<string>();
+    for (const m of ['a1', 'a2', 'a3']) q.push(m, 'a');
+    expect(q.take(10, 10)).toEqual(['a1', 'a2', 'a3']);
+    q.putBack('a2'); // a2 and a3 were not run; a1 is still being settled
+    expect(q.take(10, 10)).toEqual([]);
+    expect(q.readyCount).toBe(0);
+    q.finish('a1');
+    expect(q.readyCount).toBe(2);
+    expect(q.take(10, 10)).toEqual(['a2', 'a3']);
+    q.putBack('a3'); // not taken again before it is handed out
+    q.putBack('a3');
+    expect(q.size).toBe(2);
+  });
+
   it('keeps a retried message first and its group blocked until unblocked', () => {
     const q = new DeliveryQueue<string>();
     for (const m of ['a1', 'a2', 'a3']) q.push(m, 'a');
@@ -260,13 +275,20 @@ describe('readBatchResponse', () => {
           error: { code: 'KNMESH_FUNCTION_REJECTED', message: 'no', retryable: false },
         },
         { id: 'c', status: 503, error: { code: 'KNMESH_FUNCTION_RETRY', message: 'busy', retryable: true } },
+        { id: 'd', status: 503, error: { code: 'KNMESH_HOST_SKIPPED', message: 'not run', retryable: true } },
       ]),
-      ['a', 'b', 'c'],
+      ['a', 'b', 'c', 'd'],
     );
-    expect(outcomes.map((o) => [o.kind, o.kind === 'success' ? o.status : o.failure.code])).toEqual([
+    expect(
+      outcomes.map((o) => [
+        o.kind,
+        o.kind === 'success' ? o.status : o.kind === 'not-run' ? undefined : o.failure.code,
+      ]),
+    ).toEqual([
       ['success', 204],
       ['dead-letter', 'KNMESH_FUNCTION_REJECTED'],
       ['retry', 'KNMESH_FUNCTION_RETRY'],
+      ['not-run', undefined],
     ]);
   });
 
