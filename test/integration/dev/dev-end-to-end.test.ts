@@ -34,6 +34,22 @@ function dev(
   return process;
 }
 
+/** `knmesh dev` of the exclamation example against the test broker, logging into `logDir`. */
+function exclamationArgs(broker: { brokerUrl: string; adminUrl: string }, logDir: string): string[] {
+  return [
+    '-f',
+    'manifests/examples/exclamation/function.yaml',
+    '--pulsar-url',
+    broker.brokerUrl,
+    '--admin-url',
+    broker.adminUrl,
+    '--ingress-port',
+    '0',
+    '--log-dir',
+    logDir,
+  ];
+}
+
 /** Sends `count` text events through the ingress and waits for their `!` replies on the output topic. */
 async function roundTrip(
   ready: ReadyEvent,
@@ -92,18 +108,7 @@ describe('knmesh dev', () => {
   it('runs a Function Mesh spec end to end: 1,000 events in through the ingress, 1,000 replies out, then stops cleanly', async () => {
     const broker = testBroker();
     const logDir = await mkdtemp(join(tmpdir(), 'knmesh-dev-'));
-    const process = dev([
-      '-f',
-      'manifests/examples/exclamation/function.yaml',
-      '--pulsar-url',
-      broker.brokerUrl,
-      '--admin-url',
-      broker.adminUrl,
-      '--ingress-port',
-      '0',
-      '--log-dir',
-      logDir,
-    ]);
+    const process = dev(exclamationArgs(broker, logDir));
     const ready = (await process.ready(120_000)) as ReadyEvent | undefined;
     expect(ready, process.stderr).toBeDefined();
     expect(ready!.processes.map((p) => `${p.role} ${p.name}`)).toEqual([
@@ -128,22 +133,7 @@ describe('knmesh dev', () => {
   it("on a terminal's Ctrl-C (SIGINT to the whole group) stops each process in order, each draining once", async () => {
     const broker = testBroker();
     const logDir = await mkdtemp(join(tmpdir(), 'knmesh-dev-ctrl-c-'));
-    const process = dev(
-      [
-        '-f',
-        'manifests/examples/exclamation/function.yaml',
-        '--pulsar-url',
-        broker.brokerUrl,
-        '--admin-url',
-        broker.adminUrl,
-        '--ingress-port',
-        '0',
-        '--log-dir',
-        logDir,
-      ],
-      undefined,
-      { ownGroup: true },
-    );
+    const process = dev(exclamationArgs(broker, logDir), undefined, { ownGroup: true });
     const ready = (await process.ready(120_000)) as ReadyEvent | undefined;
     expect(ready, process.stderr).toBeDefined();
     const { replies } = await roundTrip(ready!, broker.brokerUrl, 20);
@@ -174,18 +164,7 @@ describe('knmesh dev', () => {
   it('leaves no orphan behind when dev itself is killed: the children see their supervisor gone and stop', async () => {
     const broker = testBroker();
     const logDir = await mkdtemp(join(tmpdir(), 'knmesh-dev-orphans-'));
-    const process = dev([
-      '-f',
-      'manifests/examples/exclamation/function.yaml',
-      '--pulsar-url',
-      broker.brokerUrl,
-      '--admin-url',
-      broker.adminUrl,
-      '--ingress-port',
-      '0',
-      '--log-dir',
-      logDir,
-    ]);
+    const process = dev(exclamationArgs(broker, logDir));
     const ready = (await process.ready(120_000)) as ReadyEvent | undefined;
     expect(ready, process.stderr).toBeDefined();
     const pids = ready!.processes.map((p) => p.pid);
