@@ -25,7 +25,8 @@ export interface BridgeDeploymentPlan {
   readonly metadata: ObjectMeta;
   readonly selector: Readonly<Record<string, string>>;
   readonly podLabels: Readonly<Record<string, string>>;
-  readonly replicas: number;
+  /** Undefined for a bridge KEDA scales: the API server's default (1) starts it, and a later apply leaves KEDA's count alone. */
+  readonly replicas: number | undefined;
   readonly image: string;
   readonly env: readonly Record<string, unknown>[];
   readonly envFrom: readonly Record<string, unknown>[];
@@ -36,8 +37,9 @@ export interface BridgeDeploymentPlan {
 }
 
 /**
- * The bridge Deployment (`knmesh bridge`). It starts with one replica so that the first bridge
- * creates the subscription KEDA needs before it may scale to zero (ADR 0006). The bridge talks to
+ * The bridge Deployment (`knmesh bridge`). It starts with one replica (a Deployment without
+ * `replicas` gets 1) so that the first bridge creates the subscription KEDA needs before it may scale
+ * to zero (ADR 0006); leaving the field out keeps a re-apply from resetting what KEDA decided. The bridge talks to
  * Pulsar and the function only, so it gets no service account token.
  */
 export function toBridgeDeployment(plan: BridgeDeploymentPlan): KubernetesObject {
@@ -46,7 +48,7 @@ export function toBridgeDeployment(plan: BridgeDeploymentPlan): KubernetesObject
     kind: 'Deployment',
     metadata: plan.metadata,
     spec: {
-      replicas: plan.replicas,
+      ...(plan.replicas === undefined ? {} : { replicas: plan.replicas }),
       selector: { matchLabels: plan.selector },
       template: {
         metadata: {

@@ -227,7 +227,7 @@ export function translateConsumer(
       selector: selectorLabels(c, 'bridge'),
       podLabels: bridgeLabels,
       // With KEDA: start at one so the subscription exists before any scale to zero (ADR 0006).
-      replicas: scaled ? 1 : Math.max(1, minScale),
+      replicas: scaled ? undefined : Math.max(1, minScale),
       image: options.image,
       env: generatedEnv,
       envFrom: connection.envFrom,
