@@ -49,6 +49,7 @@ export class ManagedProcess {
       env: { ...options.env, [PARENT_PID_ENV]: String(process.pid) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      windowsHide: true,
     });
     this.#child.stdout?.pipe(this.#log, { end: false });
     this.#child.stderr?.pipe(this.#log, { end: false });

@@ -46,15 +46,15 @@ const KEDA_DEFAULT_MAX_REPLICAS = 100;
 // Knative's default max-revision-timeout-seconds.
 const MAX_TIMEOUT_MS = 600_000;
 
+function isDnsSubdomain(name: string): boolean {
+  return name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name);
+}
+
 /**
  * The revision's timeoutSeconds: the bridge waits `timeout + 1 s` for a message and the host answers
  * 504 after `timeout`, so Knative must not cut the request before either (its clock also runs while
  * the activator waits for a pod). Capped at Knative's default maximum.
  */
-function isDnsSubdomain(name: string): boolean {
-  return name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name);
-}
-
 function revisionTimeoutSeconds(timeoutMs: number): number {
   return Math.min(MAX_TIMEOUT_MS / 1000, Math.ceil((timeoutMs + 1000) / 1000));
 }
@@ -123,6 +123,13 @@ export function translateConsumer(
     });
   }
   const timeoutMs = s.timeout !== undefined && s.timeout > 0 ? s.timeout : undefined;
+  if (timeoutMs !== undefined && timeoutMs <= MAX_TIMEOUT_MS && timeoutMs + 1000 > MAX_TIMEOUT_MS) {
+    d.warning({
+      path: at('timeout'),
+      rule: `leaves no headroom under Knative's 600 s: Knative may cut a request before the host answers 504 (at most ${MAX_TIMEOUT_MS - 1000} ms avoids it)`,
+      value: s.timeout,
+    });
+  }
   if (s.maxPendingAsyncRequests !== undefined && s.maxPendingAsyncRequests < 1) {
     d.error({
       path: at('maxPendingAsyncRequests'),
@@ -348,7 +355,8 @@ function deadLetterTopicOf(
   if (inputCount === 1) {
     const input = c.spec.input?.topics?.[0] ?? Object.keys(c.spec.input?.customSchemaSources ?? {})[0];
     const parsed = input === undefined ? undefined : parseTopicName(input);
-    if (parsed !== undefined && typeof parsed !== 'string') return `${parsed.full}-${s.subscriptionName}-DLQ`;
+    if (parsed !== undefined && typeof parsed !== 'string')
+      return `${parsed.full}-${s.subscriptionName.replace(/\//g, '-')}-DLQ`;
   }
   d.warning({
     path: [...c.specPath, 'deadLetterTopic'],

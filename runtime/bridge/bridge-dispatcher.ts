@@ -294,6 +294,7 @@ export class BridgeDispatcher {
       outcomes = readBatchResponse(
         answer,
         items.map((i) => i.event!.id),
+        this.#ordered,
       );
     } else {
       const item = items[0]!;

@@ -45,6 +45,7 @@ export function readSingleResponse(answer: SinkResponse | SinkFailure): Delivery
 export function readBatchResponse(
   answer: SinkResponse | SinkFailure,
   sentIds: readonly string[],
+  ordered = false,
 ): DeliveryOutcome[] {
   const all = (outcome: DeliveryOutcome): DeliveryOutcome[] => sentIds.map(() => outcome);
   if (!('status' in answer)) return all(fromSinkFailure(answer));
@@ -67,8 +68,15 @@ export function readBatchResponse(
   } catch (error) {
     return all(invalidReply(answer.status, error));
   }
+  // "Not run" costs no attempt, so it is believed only where the contract allows it: in an ordered
+  // batch, after a retryable failure. Anywhere else it is an ordinary retry (no endless free loop).
+  let retryableBefore = false;
   return results.map((result): DeliveryOutcome => {
     const outcome = classifyDeliveryStatus(result.status);
+    if (outcome === 'retry' && result.error?.code === SKIPPED_RESULT_CODE && ordered && retryableBefore) {
+      return { kind: 'not-run' };
+    }
+    if (outcome === 'retry') retryableBefore = true;
     if (outcome === 'success') {
       try {
         return {
@@ -81,7 +89,6 @@ export function readBatchResponse(
       }
     }
     const error = result.error;
-    if (error?.code === SKIPPED_RESULT_CODE) return { kind: 'not-run' };
     return {
       kind: outcome,
       failure: {

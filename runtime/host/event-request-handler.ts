@@ -116,6 +116,11 @@ export class EventRequestHandler {
     const results: string[] = [];
     const ordered = req.headers[ORDERED_BATCH_HEADER] === 'true';
     let failedAt: string | undefined;
+    // Every failure of an event goes through here: in an ordered batch a retryable one stops the rest.
+    const fail = (id: string, error: KnmeshError): void => {
+      results.push(this.#failedResult(id, error));
+      if (ordered && error.retryable) failedAt ??= id;
+    };
     for (const entry of entries) {
       if (entry instanceof KnmeshError) {
         results.push(this.#failedResult(undefined, entry));
@@ -140,14 +145,13 @@ export class EventRequestHandler {
       try {
         request = this.#toRequest(req, entry);
       } catch (error) {
-        results.push(this.#failedResult(entry.id, this.#asCatalogued(error)));
+        fail(entry.id, this.#asCatalogued(error));
         continue;
       }
       const pending = invoker.invoke(request);
       const outcome = pending instanceof Promise ? await pending : pending;
       if (!outcome.ok) {
-        results.push(this.#failedResult(entry.id, outcome.error));
-        if (ordered && outcome.error.retryable) failedAt = entry.id;
+        fail(entry.id, outcome.error);
         continue;
       }
       try {
@@ -159,7 +163,7 @@ export class EventRequestHandler {
           ),
         );
       } catch (error) {
-        results.push(this.#failedResult(entry.id, this.#invalidResult(error)));
+        fail(entry.id, this.#invalidResult(error));
       }
     }
     writeResponse(

@@ -26,7 +26,6 @@ export function parsePrometheusText(text: string): PrometheusSample[] {
   return samples;
 }
 
-/** Sum of every sample of one metric, across label sets. */
 /** Sum of the samples named `name` whose labels include every pair of `labels`. */
 export function sumMetric(
   samples: readonly PrometheusSample[],

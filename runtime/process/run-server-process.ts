@@ -17,7 +17,7 @@ function flushQuietly(destination: { flushSync(): void }): void {
   }
 }
 
-/** `process.ppid` is read once at start, so ask the system whether the supervisor still exists. */
+/** Whether a process with this pid exists (a reused pid would too: `process.ppid` is checked first). */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -106,7 +106,9 @@ export async function runServerProcess(o: RunServerProcessOptions): Promise<numb
   const parentCheck =
     Number.isInteger(supervisor) && supervisor > 0
       ? setInterval(() => {
-          if (!isRunning(supervisor)) {
+          // Reparented (the supervisor died, reaped or not), or gone.
+          if (process.ppid !== supervisor || !isRunning(supervisor)) {
+            clearInterval(parentCheck);
             // Its stdout went to the supervisor: a synchronous flush would wait for a reader forever.
             orphaned = true;
             logger.warn({ supervisor }, 'the supervising process is gone: stopping');
@@ -124,7 +126,8 @@ export async function runServerProcess(o: RunServerProcessOptions): Promise<numb
       io.stderr.write(
         `knmesh ${o.command}: cannot listen on ${o.listenAddress}: ${(error as Error).message}\n`,
       );
-      return EXIT_INVALID_INPUT;
+      exitCode = EXIT_INVALID_INPUT; // also what the backstop exits with
+      return exitCode;
     }
     const started = o.start().then(
       () => undefined,

@@ -115,7 +115,14 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
       }
     });
     socket.on('error', (error: Error) => this.destroy(error));
-    socket.on('close', () => this.destroy(undefined));
+    // Closed by the broker (a restart, an unload) is a failure like any other; closed by us is not.
+    socket.on('close', () =>
+      this.destroy(
+        this.closed
+          ? undefined
+          : PulsarErrors.connectionFailed.create(`connection to ${physicalAddress} closed by the broker`),
+      ),
+    );
 
     const handshake = new Promise<void>((resolve, reject) => {
       this.handshake = { resolve, reject };

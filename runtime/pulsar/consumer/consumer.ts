@@ -225,12 +225,12 @@ export class Consumer
       policy.deadLetterTopic ??
       // A `/` (Pulsar Functions name subscriptions tenant/namespace/name) is not allowed in a topic name.
       `${message.topic.replace(/-partition-\d+$/, '')}-${this.subscription.replace(/\//g, '-')}-DLQ`;
+    let pending = this.deadLetterProducers.get(topic);
+    if (pending === undefined) {
+      pending = this.deps.createDeadLetterProducer(topic);
+      this.deadLetterProducers.set(topic, pending);
+    }
     try {
-      let pending = this.deadLetterProducers.get(topic);
-      if (pending === undefined) {
-        pending = this.deps.createDeadLetterProducer(topic);
-        this.deadLetterProducers.set(topic, pending);
-      }
       const producer = await pending;
       await producer.send({
         payload: message.payload,
@@ -245,7 +245,12 @@ export class Consumer
       });
       this.ack(message);
     } catch (error) {
-      this.deadLetterProducers.delete(topic);
+      // Start afresh next time, but only if no other failure already replaced this producer; a
+      // producer that was created (the send failed) is closed rather than leaked.
+      if (this.deadLetterProducers.get(topic) === pending) {
+        this.deadLetterProducers.delete(topic);
+        void pending.then((p) => p.close()).catch(() => undefined);
+      }
       this.deps.logger.warn({ err: error, topic }, 'pulsar: dead-lettering failed, redelivering instead');
       this.owner(message).nack(message);
     }

@@ -226,6 +226,22 @@ describe('knmesh serve: content modes', () => {
       ['o4', 503, 'KNMESH_HOST_SKIPPED'],
       ['o5', 503, 'KNMESH_HOST_SKIPPED'],
     ]);
+    // A result that cannot be encoded is a retryable failure too, found after the function ran.
+    const late = [event('p1', { action: 'bigint' }), event('p2', { action: 'echo', value: 2 })];
+    const lateAnswer = await post(
+      serve.url,
+      { 'content-type': 'application/cloudevents-batch+json', 'knmesh-batch-ordered': 'true' },
+      JSON.stringify(late),
+    );
+    expect(
+      decodeBatchResults(
+        lateAnswer.text,
+        late.map((e) => e.id),
+      ).map((r) => [r.id, r.status, r.error?.code]),
+    ).toEqual([
+      ['p1', 500, 'KNMESH_FUNCTION_INVALID_RESULT'],
+      ['p2', 503, 'KNMESH_HOST_SKIPPED'],
+    ]);
     // Unordered: every event runs on its own.
     expect(await send({})).toEqual([
       ['o1', 200, undefined],

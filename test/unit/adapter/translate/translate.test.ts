@@ -85,6 +85,12 @@ describe('subscriptions', () => {
     expect(
       bridgeEnv(one(fn({ maxMessageRetry: 2, subscriptionName: 'sub' })))['KNMESH_DEAD_LETTER_TOPIC'],
     ).toBe('persistent://public/default/in-sub-DLQ');
+    // A Functions-style subscription name: its / become - (a topic name cannot hold them).
+    expect(
+      bridgeEnv(one(fn({ maxMessageRetry: 2, subscriptionName: 'acme/orders/sub' })))[
+        'KNMESH_DEAD_LETTER_TOPIC'
+      ],
+    ).toBe('persistent://public/default/in-acme-orders-sub-DLQ');
     const two = one(fn({ maxMessageRetry: 2, subscriptionName: 'sub', input: { topics: ['a', 'b'] } }));
     expect(bridgeEnv(two)['KNMESH_DEAD_LETTER_TOPIC']).toBe(
       'persistent://public/default/public-default-fn-DLQ',
@@ -484,6 +490,10 @@ describe('limits', () => {
     expect(timeoutOf(45_000)).toBe(46);
     expect(timeoutOf(1)).toBe(2);
     expect(timeoutOf(600_000)).toBe(600);
+    expect(messages(one(fn({ timeout: 600_000 })))).toEqual([
+      "warning spec.timeout = 600000: leaves no headroom under Knative's 600 s: Knative may cut a request before the host answers 504 (at most 599000 ms avoids it)",
+    ]);
+    expect(messages(one(fn({ timeout: 599_000 })))).toEqual([]);
   });
 
   it('points a min-scale annotation at spec.minReplicas when that field is not set', () => {

@@ -278,6 +278,7 @@ describe('readBatchResponse', () => {
         { id: 'd', status: 503, error: { code: 'KNMESH_HOST_SKIPPED', message: 'not run', retryable: true } },
       ]),
       ['a', 'b', 'c', 'd'],
+      true,
     );
     expect(
       outcomes.map((o) => [
@@ -290,6 +291,36 @@ describe('readBatchResponse', () => {
       ['retry', 'KNMESH_FUNCTION_RETRY'],
       ['not-run', undefined],
     ]);
+  });
+
+  it('believes "not run" only in an ordered batch after a retryable failure: anywhere else it is a retry', () => {
+    const skipped = {
+      status: 503,
+      error: { code: 'KNMESH_HOST_SKIPPED', message: 'not run', retryable: true },
+    };
+    const kinds = (r: unknown[], ordered: boolean) =>
+      readBatchResponse(
+        results(r),
+        r.map((x) => (x as { id: string }).id),
+        ordered,
+      ).map((o) => o.kind);
+    // A host that skips the first event would otherwise make the bridge resend it forever, for free.
+    expect(kinds([{ id: 'a', ...skipped }], true)).toEqual(['retry']);
+    expect(
+      kinds(
+        [
+          { id: 'a', status: 204 },
+          { id: 'b', ...skipped },
+        ],
+        true,
+      ),
+    ).toEqual(['success', 'retry']);
+    const afterFailure = [
+      { id: 'a', status: 500, error: { code: 'KNMESH_FUNCTION_FAILED', message: 'x', retryable: true } },
+      { id: 'b', ...skipped },
+    ];
+    expect(kinds(afterFailure, true)).toEqual(['retry', 'not-run']);
+    expect(kinds(afterFailure, false)).toEqual(['retry', 'retry']);
   });
 
   it('fails every event alike for a whole-request failure or a broken answer', () => {
