@@ -145,8 +145,10 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       if (url === undefined) throw PulsarErrors.lookupFailed.create(`lookup of ${topic} named no broker`);
       const broker = parseServiceUrl(url).addresses[0]!;
       const service = this.serviceAddresses[this.serviceIndex % this.serviceAddresses.length]!;
+      // Through the service URL (a proxy, or a standalone broker asking for it): CONNECT names the
+      // target broker as host:port, as the Java client and the Pulsar proxy expect.
       connection = answer.proxyThroughServiceUrl
-        ? await this.pool.get(broker, service, url)
+        ? await this.pool.get(broker, service, broker)
         : await this.pool.get(broker, broker);
       if (answer.response === 1) return connection; // Connect
       authoritative = answer.authoritative;
