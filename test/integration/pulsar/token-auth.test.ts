@@ -14,32 +14,36 @@ import { testBroker, uniqueTopic } from '../support/test-broker.ts';
 const key = testBroker().tokenSecretKey;
 
 describe.skipIf(key === undefined)('token authentication against a broker that checks tokens', () => {
-  it('connects, produces and consumes with a token from Function Mesh style options (file:// form)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'knmesh-token-'));
-    const tokenFile = join(dir, 'token');
-    await writeFile(tokenFile, signTestToken('bridge', key!));
-    const { client, admin } = createPulsarClientFromOptions({
-      pulsarUrl: testBroker().brokerUrl,
-      adminUrl: testBroker().adminUrl,
-      authToken: undefined,
-      authTokenFile: undefined,
-      authPlugin: 'org.apache.pulsar.client.impl.auth.AuthenticationToken',
-      authParams: `file://${tokenFile}`,
-      tlsTrustCertsFile: undefined,
-      tlsAllowInsecure: false,
-      tlsHostnameVerification: true,
-    });
-    const topic = uniqueTopic('auth');
-    expect(await admin!.ensureSubscription(topic, 'sub', 'earliest')).toBe('created');
-    const producer = await client.createProducer({ topic });
-    await producer.send({ payload: Buffer.from('authenticated') });
-    const consumer = await client.subscribe({ topic, subscription: 'sub' });
-    expect((await receiveN(consumer, 1)).map((m) => m.payload.toString())).toEqual(['authenticated']);
-    const stats = await admin!.topicStats(topic);
-    expect(stats.publishers?.length).toBe(1);
-    await client.close();
-    await admin!.close();
-  });
+  it.each(['file', 'token'] as const)(
+    'connects, produces and consumes with a token from Function Mesh style options (%s: form)',
+    async (form) => {
+      const dir = await mkdtemp(join(tmpdir(), 'knmesh-token-'));
+      const tokenFile = join(dir, 'token');
+      const token = signTestToken('bridge', key!);
+      await writeFile(tokenFile, token);
+      const { client, admin } = createPulsarClientFromOptions({
+        pulsarUrl: testBroker().brokerUrl,
+        adminUrl: testBroker().adminUrl,
+        authToken: undefined,
+        authTokenFile: undefined,
+        authPlugin: 'org.apache.pulsar.client.impl.auth.AuthenticationToken',
+        authParams: form === 'file' ? `file://${tokenFile}` : `token:${token}`,
+        tlsTrustCertsFile: undefined,
+        tlsAllowInsecure: false,
+        tlsHostnameVerification: true,
+      });
+      const topic = uniqueTopic('auth');
+      expect(await admin!.ensureSubscription(topic, 'sub', 'earliest')).toBe('created');
+      const producer = await client.createProducer({ topic });
+      await producer.send({ payload: Buffer.from('authenticated') });
+      const consumer = await client.subscribe({ topic, subscription: 'sub' });
+      expect((await receiveN(consumer, 1)).map((m) => m.payload.toString())).toEqual(['authenticated']);
+      const stats = await admin!.topicStats(topic);
+      expect(stats.publishers?.length).toBe(1);
+      await client.close();
+      await admin!.close();
+    },
+  );
 
   it('fails with a typed authentication error, without the token in it, when the token is forged', async () => {
     const forged = signTestToken('intruder', randomBytes(32).toString('base64'));
