@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../../runtime/bridge/bridge.ts';
 import { BRIDGE_ROUTES } from '../../../runtime/bridge/bridge-routes.ts';
@@ -112,7 +113,12 @@ describe('start', () => {
 describe('ordering', () => {
   const keys = ['k0', 'k1', 'k2', 'k3', 'k4'];
 
-  async function run(type: string, extra: string[] = [], partitions = 0) {
+  async function run(
+    type: string,
+    extra: string[] = [],
+    partitions = 0,
+    action: (i: number) => Record<string, unknown> = () => ({}),
+  ) {
     const input = uniqueTopic(`b-${type}-in`);
     const output = uniqueTopic(`b-${type}-out`);
     if (partitions > 0) await admin.createTopic(input, partitions);
@@ -131,11 +137,12 @@ describe('ordering', () => {
       ...extra,
     ]);
     const total = 250;
+    const runTag = randomUUID().slice(0, 8); // ids unique to this run: the function process is shared
     await produce(
       client,
       input,
       Array.from({ length: total }, (_, i) =>
-        command({ id: `${keys[i % keys.length]}-${i}` }, keys[i % keys.length]),
+        command({ id: `${keys[i % keys.length]}-${i}-${runTag}`, ...action(i) }, keys[i % keys.length]),
       ),
     );
     const got = (await collect(out, total)).map(json);
@@ -169,8 +176,28 @@ describe('ordering', () => {
     inKeyOrder(got);
   });
 
+  it('key_shared with batched delivery and retries: a retried message is never overtaken by a later one of its key', async () => {
+    // Every 7th message fails once; the host must not run the rest of its key's batch before it.
+    const got = await run(
+      'key_shared',
+      ['--delivery', 'batch', '--batch-size', '20', '--retry-backoff-ms', '50'],
+      0,
+      (i) => (i % 7 === 3 ? { action: 'fail-times', times: 1 } : {}),
+    );
+    expect(got.filter((g) => g['attempt'] === 2).length).toBeGreaterThan(30);
+    expect(got.filter((g) => g['overtaken'] === true).map((g) => g['id'])).toEqual([]);
+    inKeyOrder(got);
+  });
+
   it('failover: strictly one message at a time per partition, in order', async () => {
     const got = await run('failover', [], 2);
+    expect(got.every((g) => g['concurrentInTopic'] === 1)).toBe(true);
+    inKeyOrder(got);
+    expect(new Set(got.map((g) => g['topic'])).size).toBe(2);
+  });
+
+  it('exclusive: strictly one message at a time per partition, in order', async () => {
+    const got = await run('exclusive', [], 2);
     expect(got.every((g) => g['concurrentInTopic'] === 1)).toBe(true);
     inKeyOrder(got);
     expect(new Set(got.map((g) => g['topic'])).size).toBe(2);
