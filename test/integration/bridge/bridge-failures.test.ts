@@ -86,7 +86,9 @@ describe('retries', () => {
     const t = await topics('f-retry');
     const b = await bridge(t, ['--max-retries', '3']);
     await produce(client, t.input, [command({ id: 'flaky', action: 'fail-times', times: 2 })]);
-    expect((await collect(t.out, 1)).map(json)).toEqual([{ id: 'flaky', attempt: 3 }]);
+    expect((await collect(t.out, 1)).map(json)).toEqual([
+      { id: 'flaky', key: '', attempt: 3, overtaken: false },
+    ]);
     expect(await counter(b, 'knmesh_bridge_retries_total')).toBe(2);
     expect(await drainFor(t.dead, 300)).toEqual([]);
   });
