@@ -1,48 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Bridge } from '../../../runtime/bridge/bridge.ts';
 import { BRIDGE_ROUTES } from '../../../runtime/bridge/bridge-routes.ts';
 import { pulsarBinding } from '../../../runtime/cloudevents/pulsar-binding.ts';
 import { toCloudEvent } from '../../../runtime/cloudevents/to-cloud-event.ts';
-import { PulsarAdmin } from '../../../runtime/pulsar/admin/pulsar-admin.ts';
-import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
-import { ServeProcess, stopAllServeProcesses } from '../host/serve-process.ts';
-import { testBroker, uniqueTopic } from '../support/test-broker.ts';
-import {
-  baseArgs,
-  collect,
-  command,
-  drainFor,
-  fixtureFunction,
-  json,
-  produce,
-  startBridge,
-} from './bridge-kit.ts';
+import { uniqueTopic } from '../support/test-broker.ts';
+import { collect, command, drainFor, json, produce } from './bridge-kit.ts';
+import { useBridgeFixture } from './bridge-fixture.ts';
 
-let client: PulsarClient;
-let admin: PulsarAdmin;
-let fn: ServeProcess;
-const bridges: Bridge[] = [];
-
-beforeAll(async () => {
-  client = new PulsarClient({ serviceUrl: testBroker().brokerUrl });
-  admin = new PulsarAdmin({ adminUrl: testBroker().adminUrl });
-  fn = await ServeProcess.start([fixtureFunction('bridge-function.ts')], {
-    env: { JITTER_MS: '4' },
-  });
-});
-
-afterAll(async () => {
-  await Promise.all(bridges.map((b) => b.stop()));
-  await client.close();
-  await admin.close();
-  await stopAllServeProcesses();
-});
+const rig = useBridgeFixture({ env: { JITTER_MS: '4' } });
 
 async function bridge(args: string[]): Promise<{ bridge: Bridge; port: number; logs: { msg: string }[] }> {
-  const started = await startBridge([...baseArgs(fn.url), ...args]);
-  bridges.push(started.bridge);
-  return started;
+  return rig.startBridge(args);
 }
 
 describe('start', () => {
@@ -50,12 +19,16 @@ describe('start', () => {
     const input = uniqueTopic('b-start-in');
     const output = uniqueTopic('b-start-out');
     await produce(
-      client,
+      rig.client,
       input,
       [0, 1, 2].map((i) => command({ id: `early-${i}` })),
     );
-    expect(await admin.subscriptions(input)).toEqual([]);
-    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    expect(await rig.admin.subscriptions(input)).toEqual([]);
+    const out = await rig.client.subscribe({
+      topic: output,
+      subscription: 'check',
+      initialPosition: 'earliest',
+    });
     const { logs } = await bridge(['--input', input, '--subscription', 'fn', '--output', output]);
     const ensured = logs.findIndex((l) => l.msg === 'subscription ensured');
     expect(ensured).toBeGreaterThanOrEqual(0);
@@ -71,8 +44,12 @@ describe('start', () => {
   it('with --subscription-position latest, skips what was published before the subscription existed', async () => {
     const input = uniqueTopic('b-latest-in');
     const output = uniqueTopic('b-latest-out');
-    await produce(client, input, [command({ id: 'before' })]);
-    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    await produce(rig.client, input, [command({ id: 'before' })]);
+    const out = await rig.client.subscribe({
+      topic: output,
+      subscription: 'check',
+      initialPosition: 'earliest',
+    });
     await bridge([
       '--input',
       input,
@@ -83,7 +60,7 @@ describe('start', () => {
       '--subscription-position',
       'latest',
     ]);
-    await produce(client, input, [command({ id: 'after' })]);
+    await produce(rig.client, input, [command({ id: 'after' })]);
     expect((await collect(out, 1)).map((m) => json(m)['id'])).toEqual(['after']);
     expect(await drainFor(out, 1000)).toEqual([]);
     await out.close();
@@ -121,8 +98,12 @@ describe('ordering', () => {
   ) {
     const input = uniqueTopic(`b-${type}-in`);
     const output = uniqueTopic(`b-${type}-out`);
-    if (partitions > 0) await admin.createTopic(input, partitions);
-    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    if (partitions > 0) await rig.admin.createTopic(input, partitions);
+    const out = await rig.client.subscribe({
+      topic: output,
+      subscription: 'check',
+      initialPosition: 'earliest',
+    });
     await bridge([
       '--input',
       input,
@@ -139,7 +120,7 @@ describe('ordering', () => {
     const total = 250;
     const runTag = randomUUID().slice(0, 8); // ids unique to this run: the function process is shared
     await produce(
-      client,
+      rig.client,
       input,
       Array.from({ length: total }, (_, i) =>
         command({ id: `${keys[i % keys.length]}-${i}-${runTag}`, ...action(i) }, keys[i % keys.length]),
@@ -208,9 +189,13 @@ describe('replies', () => {
   it('go to --output with the input key, forwarded properties and the provenance of Pulsar Functions', async () => {
     const input = uniqueTopic('b-reply-in');
     const output = uniqueTopic('b-reply-out');
-    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    const out = await rig.client.subscribe({
+      topic: output,
+      subscription: 'check',
+      initialPosition: 'earliest',
+    });
     await bridge(['--input', input, '--subscription', 'fn', '--output', output]);
-    await produce(client, input, [command({ id: 'r1' }, 'the-key', { region: 'eu' })]);
+    await produce(rig.client, input, [command({ id: 'r1' }, 'the-key', { region: 'eu' })]);
     const [reply] = await collect(out, 1);
     expect(reply!.key).toBe('the-key');
     expect(reply!.properties).toMatchObject({
@@ -236,7 +221,7 @@ describe('replies', () => {
     const dlq = uniqueTopic('b-allowed-dlq');
     const subs = await Promise.all(
       [output, alerts, dlq].map((topic) =>
-        client.subscribe({ topic, subscription: 'check', initialPosition: 'earliest' }),
+        rig.client.subscribe({ topic, subscription: 'check', initialPosition: 'earliest' }),
       ),
     );
     const [out, alertsOut, dlqOut] = subs as [(typeof subs)[0], (typeof subs)[0], (typeof subs)[0]];
@@ -252,7 +237,7 @@ describe('replies', () => {
       '--dead-letter-topic',
       dlq,
     ]);
-    await produce(client, input, [
+    await produce(rig.client, input, [
       command({ id: 'ok', action: 'publish', topic: alerts }),
       command({ id: 'bad', action: 'publish', topic: uniqueTopic('b-forbidden') }),
     ]);
@@ -280,9 +265,13 @@ describe('replies', () => {
   it('several replies of one input (publishes, then the return value) are published in order', async () => {
     const input = uniqueTopic('b-fan-in');
     const output = uniqueTopic('b-fan-out');
-    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    const out = await rig.client.subscribe({
+      topic: output,
+      subscription: 'check',
+      initialPosition: 'earliest',
+    });
     await bridge(['--input', input, '--subscription', 'fn', '--output', output, '--delivery', 'batch']);
-    await produce(client, input, [command({ id: 'f', action: 'fan-out', topic: output, times: 3 })]);
+    await produce(rig.client, input, [command({ id: 'f', action: 'fan-out', topic: output, times: 3 })]);
     const got = (await collect(out, 4)).map(json);
     expect(got).toEqual([
       { id: 'f', part: 0 },
@@ -296,9 +285,13 @@ describe('replies', () => {
   it('a CloudEvent input keeps its attributes; a 204 publishes nothing and acknowledges', async () => {
     const input = uniqueTopic('b-ce-in');
     const output = uniqueTopic('b-ce-out');
-    const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+    const out = await rig.client.subscribe({
+      topic: output,
+      subscription: 'check',
+      initialPosition: 'earliest',
+    });
     await bridge(['--input', input, '--subscription', 'fn', '--output', output, '--delivery', 'structured']);
-    const producer = await client.createProducer({ topic: input });
+    const producer = await rig.client.createProducer({ topic: input });
     const event = toCloudEvent(
       {
         specversion: '1.0',
@@ -316,7 +309,7 @@ describe('replies', () => {
       expect.objectContaining({ id: 'ce', eventId: 'order-7', eventType: 'order.created' }),
     ]);
     expect(await drainFor(out, 500)).toEqual([]);
-    await expect.poll(() => admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => rig.admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
     await out.close();
   });
 });

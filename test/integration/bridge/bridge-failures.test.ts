@@ -1,42 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Bridge } from '../../../runtime/bridge/bridge.ts';
 import { ATTEMPTS_PROPERTY_PREFIX } from '../../../runtime/bridge/attempt-journal.ts';
 import { findFreePort } from '../../../runtime/net/port-availability.ts';
-import { PulsarAdmin } from '../../../runtime/pulsar/admin/pulsar-admin.ts';
 import type { Consumer } from '../../../runtime/pulsar/consumer/consumer.ts';
-import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
-import { ServeProcess, stopAllServeProcesses } from '../host/serve-process.ts';
-import { testBroker, uniqueTopic } from '../support/test-broker.ts';
-import {
-  baseArgs,
-  collect,
-  command,
-  drainFor,
-  fixtureFunction,
-  json,
-  produce,
-  startBridge,
-} from './bridge-kit.ts';
+import { uniqueTopic } from '../support/test-broker.ts';
+import { collect, command, drainFor, json, produce } from './bridge-kit.ts';
+import { useBridgeFixture } from './bridge-fixture.ts';
 
-let client: PulsarClient;
-let admin: PulsarAdmin;
-let fn: ServeProcess;
-const bridges: Bridge[] = [];
-const consumers: Consumer[] = [];
-
-beforeAll(async () => {
-  client = new PulsarClient({ serviceUrl: testBroker().brokerUrl });
-  admin = new PulsarAdmin({ adminUrl: testBroker().adminUrl });
-  fn = await ServeProcess.start([fixtureFunction('bridge-function.ts'), '--timeout-ms', '20000']);
-});
-
-afterAll(async () => {
-  await Promise.all(bridges.map((b) => b.stop()));
-  await Promise.all(consumers.map((c) => c.close()));
-  await client.close();
-  await admin.close();
-  await stopAllServeProcesses();
-});
+const rig = useBridgeFixture({ args: ['--timeout-ms', '20000'] });
 
 /** A counter's value (summed over labels). */
 async function counter(b: Bridge, name: string): Promise<number> {
@@ -57,27 +28,33 @@ async function topics(name: string): Promise<Topics> {
   const input = uniqueTopic(`${name}-in`);
   const output = uniqueTopic(`${name}-out`);
   const dlq = uniqueTopic(`${name}-dlq`);
-  const out = await client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
-  const dead = await client.subscribe({ topic: dlq, subscription: 'check', initialPosition: 'earliest' });
-  consumers.push(out, dead);
+  const out = await rig.client.subscribe({
+    topic: output,
+    subscription: 'check',
+    initialPosition: 'earliest',
+  });
+  const dead = await rig.client.subscribe({ topic: dlq, subscription: 'check', initialPosition: 'earliest' });
+  rig.track(out);
+  rig.track(dead);
   return { input, output, dlq, out, dead };
 }
 
-async function bridge(t: Topics, args: string[], sink = fn.url): Promise<Bridge> {
-  const { bridge: b } = await startBridge([
-    ...baseArgs(sink),
-    '--input',
-    t.input,
-    '--subscription',
-    'fn',
-    '--output',
-    t.output,
-    '--dead-letter-topic',
-    t.dlq,
-    ...(args.includes('--retry-backoff-ms') ? [] : ['--retry-backoff-ms', '50']),
-    ...args,
-  ]);
-  bridges.push(b);
+async function bridge(t: Topics, args: string[], sink?: string): Promise<Bridge> {
+  const { bridge: b } = await rig.startBridge(
+    [
+      '--input',
+      t.input,
+      '--subscription',
+      'fn',
+      '--output',
+      t.output,
+      '--dead-letter-topic',
+      t.dlq,
+      ...(args.includes('--retry-backoff-ms') ? [] : ['--retry-backoff-ms', '50']),
+      ...args,
+    ],
+    sink,
+  );
   return b;
 }
 
@@ -85,7 +62,7 @@ describe('retries', () => {
   it('retries a failing delivery and succeeds; the function saw every attempt', async () => {
     const t = await topics('f-retry');
     const b = await bridge(t, ['--max-retries', '3']);
-    await produce(client, t.input, [command({ id: 'flaky', action: 'fail-times', times: 2 })]);
+    await produce(rig.client, t.input, [command({ id: 'flaky', action: 'fail-times', times: 2 })]);
     expect((await collect(t.out, 1)).map(json)).toEqual([
       { id: 'flaky', key: '', attempt: 3, overtaken: false },
     ]);
@@ -96,7 +73,7 @@ describe('retries', () => {
   it('dead-letters after --max-retries with the payload, key, properties and why', async () => {
     const t = await topics('f-exhaust');
     await bridge(t, ['--max-retries', '2']);
-    await produce(client, t.input, [command({ id: 'poison', action: 'fail' }, 'pk', { origin: 'test' })]);
+    await produce(rig.client, t.input, [command({ id: 'poison', action: 'fail' }, 'pk', { origin: 'test' })]);
     const [dead] = await collect(t.dead, 1);
     expect(json(dead!)).toEqual({ id: 'poison', action: 'fail' });
     expect(dead!.key).toBe('pk');
@@ -112,13 +89,13 @@ describe('retries', () => {
     });
     expect(dead!.properties['ORIGIN_MESSAGE_ID']).toMatch(/^\d+:\d+:-1:/);
     expect(await drainFor(t.out, 300)).toEqual([]);
-    await expect.poll(() => admin.backlog(t.input, 'fn'), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => rig.admin.backlog(t.input, 'fn'), { timeout: 10_000 }).toBe(0);
   });
 
   it('dead-letters at once on a 4xx (NonRetryableError: 422) and goes on with the next message', async () => {
     const t = await topics('f-reject');
     const b = await bridge(t, ['--max-retries', '5']);
-    await produce(client, t.input, [command({ id: 'bad', action: 'reject' }), command({ id: 'good' })]);
+    await produce(rig.client, t.input, [command({ id: 'bad', action: 'reject' }), command({ id: 'good' })]);
     const [dead] = await collect(t.dead, 1);
     expect(dead!.properties).toMatchObject({
       'knmesh-error-code': 'KNMESH_FUNCTION_REJECTED',
@@ -133,7 +110,7 @@ describe('retries', () => {
   it('gives up on a function that does not answer within --timeout-ms', async () => {
     const t = await topics('f-timeout');
     await bridge(t, ['--max-retries', '1', '--timeout-ms', '300']);
-    await produce(client, t.input, [command({ id: 'slow', action: 'sleep', ms: 3000 })]);
+    await produce(rig.client, t.input, [command({ id: 'slow', action: 'sleep', ms: 3000 })]);
     const [dead] = await collect(t.dead, 1, 30_000);
     expect(dead!.properties).toMatchObject({
       'knmesh-error-code': 'KNMESH_BRIDGE_RETRIES_EXHAUSTED',
@@ -146,7 +123,7 @@ describe('retries', () => {
     const t = await topics('f-unreachable');
     const closed = `http://127.0.0.1:${await findFreePort()}`;
     await bridge(t, ['--max-retries', '2'], closed);
-    await produce(client, t.input, [command({ id: 'nobody-home' })]);
+    await produce(rig.client, t.input, [command({ id: 'nobody-home' })]);
     const [dead] = await collect(t.dead, 1);
     expect(dead!.properties).toMatchObject({
       'knmesh-error-last-code': 'KNMESH_BRIDGE_SINK_UNREACHABLE',
@@ -165,14 +142,14 @@ describe('retry counts survive a restart (attempt journal)', () => {
     const args = ['--max-retries', '5', '--retry-backoff-ms', '3000', '--retry-backoff-max-ms', '3000'];
     if (!journal) args.push('--no-attempt-journal');
     const first = await bridge(t, args);
-    await produce(client, t.input, [command({ id: 'poison', action: 'fail' })]);
+    await produce(rig.client, t.input, [command({ id: 'poison', action: 'fail' })]);
     // Two failed attempts, then time for the journal (flushed once a second) to be written.
     await expect
       .poll(() => counter(first, 'knmesh_bridge_retries_total'), { timeout: 20_000 })
       .toBeGreaterThanOrEqual(2);
     await new Promise((r) => setTimeout(r, 1200));
     if (journal) {
-      const properties = await admin.subscriptionProperties(t.input, 'fn');
+      const properties = await rig.admin.subscriptionProperties(t.input, 'fn');
       expect(Object.keys(properties).some((k) => k.startsWith(ATTEMPTS_PROPERTY_PREFIX))).toBe(true);
     }
     const report = await first.stop();
@@ -182,7 +159,7 @@ describe('retry counts survive a restart (attempt journal)', () => {
     const secondRetries = await counter(second, 'knmesh_bridge_retries_total');
     if (journal) {
       await expect
-        .poll(async () => Object.keys(await admin.subscriptionProperties(t.input, 'fn')).length, {
+        .poll(async () => Object.keys(await rig.admin.subscriptionProperties(t.input, 'fn')).length, {
           timeout: 10_000,
         })
         .toBe(0);

@@ -1,60 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Bridge } from '../../../runtime/bridge/bridge.ts';
 import { effectivelyOnceSequenceId } from '../../../runtime/bridge/effectively-once-sequence.ts';
 import { MessageId } from '../../../runtime/pulsar/message-id.ts';
-import { PulsarAdmin } from '../../../runtime/pulsar/admin/pulsar-admin.ts';
 import type { Consumer } from '../../../runtime/pulsar/consumer/consumer.ts';
-import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
-import { ServeProcess, stopAllServeProcesses } from '../host/serve-process.ts';
-import { testBroker, uniqueTopic } from '../support/test-broker.ts';
-import {
-  baseArgs,
-  collect,
-  command,
-  drainFor,
-  fixtureFunction,
-  json,
-  produce,
-  startBridge,
-} from './bridge-kit.ts';
+import { uniqueTopic } from '../support/test-broker.ts';
+import { collect, command, drainFor, json, produce } from './bridge-kit.ts';
+import { useBridgeFixture } from './bridge-fixture.ts';
 
-let client: PulsarClient;
-let admin: PulsarAdmin;
-let fn: ServeProcess;
-const bridges: Bridge[] = [];
-const consumers: Consumer[] = [];
-
-beforeAll(async () => {
-  client = new PulsarClient({ serviceUrl: testBroker().brokerUrl });
-  admin = new PulsarAdmin({ adminUrl: testBroker().adminUrl });
-  fn = await ServeProcess.start([fixtureFunction('bridge-function.ts')]);
-});
-
-afterAll(async () => {
-  await Promise.all(bridges.map((b) => b.stop()));
-  await Promise.all(consumers.map((c) => c.close()));
-  await client.close();
-  await admin.close();
-  await stopAllServeProcesses();
-});
+const rig = useBridgeFixture();
 
 async function bridge(args: string[]): Promise<Bridge> {
-  const { bridge: b } = await startBridge([
-    ...baseArgs(fn.url),
-    '--subscription',
-    'fn',
-    '--retry-backoff-ms',
-    '50',
-    ...args,
-  ]);
-  bridges.push(b);
+  const { bridge: b } = await rig.startBridge(['--subscription', 'fn', '--retry-backoff-ms', '50', ...args]);
   return b;
 }
 
 async function reader(topic: string): Promise<Consumer> {
-  const c = await client.subscribe({ topic, subscription: 'check', initialPosition: 'earliest' });
-  consumers.push(c);
-  return c;
+  const c = await rig.client.subscribe({ topic, subscription: 'check', initialPosition: 'earliest' });
+  return rig.track(c);
 }
 
 describe('at-least-once', () => {
@@ -64,12 +26,12 @@ describe('at-least-once', () => {
     const out = await reader(output);
     await bridge(['--input', input, '--output', output, '--guarantee', 'atleast_once']);
     await produce(
-      client,
+      rig.client,
       input,
       Array.from({ length: 100 }, (_, i) => command({ id: `m${i}` })),
     );
     expect(new Set((await collect(out, 100)).map((m) => json(m)['id'])).size).toBe(100);
-    await expect.poll(() => admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => rig.admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
   });
 });
 
@@ -90,12 +52,12 @@ describe('at-most-once', () => {
       '--guarantee',
       'atmost_once',
     ]);
-    await produce(client, input, [
+    await produce(rig.client, input, [
       command({ id: 'slow', action: 'sleep', ms: 3000 }),
       command({ id: 'bad', action: 'fail' }),
     ]);
     // Acknowledged while the function is still sleeping.
-    await expect.poll(() => admin.backlog(input, 'fn'), { timeout: 2500, interval: 100 }).toBe(0);
+    await expect.poll(() => rig.admin.backlog(input, 'fn'), { timeout: 2500, interval: 100 }).toBe(0);
     const [failed] = await collect(dead, 1);
     expect(failed!.properties).toMatchObject({
       'knmesh-error-code': 'KNMESH_FUNCTION_FAILED',
@@ -126,10 +88,10 @@ describe('manual', () => {
       '--max-retries',
       '1',
     ]);
-    await produce(client, input, [command({ id: 'ok' }), command({ id: 'bad', action: 'fail' })]);
+    await produce(rig.client, input, [command({ id: 'ok' }), command({ id: 'bad', action: 'fail' })]);
     expect((await collect(out, 1)).map((m) => json(m)['id'])).toEqual(['ok']);
     expect((await collect(dead, 1))[0]!.properties['knmesh-attempts']).toBe('2');
-    await expect.poll(() => admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => rig.admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
   });
 });
 
@@ -138,7 +100,7 @@ describe('effectively-once', () => {
     const input = uniqueTopic('g-eo-in');
     const output = uniqueTopic('g-eo-out');
     const out = await reader(output);
-    expect(await admin.deduplicationEnabled(output)).toBe(false);
+    expect(await rig.admin.deduplicationEnabled(output)).toBe(false);
     await bridge([
       '--input',
       input,
@@ -149,8 +111,8 @@ describe('effectively-once', () => {
       '--subscription-type',
       'failover',
     ]);
-    expect(await admin.deduplicationEnabled(output)).toBe(true);
-    await produce(client, input, [command({ id: 'a' })]);
+    expect(await rig.admin.deduplicationEnabled(output)).toBe(true);
+    await produce(rig.client, input, [command({ id: 'a' })]);
     const [reply] = await collect(out, 1);
     expect(reply!.producerName).toBe(`fn@${input}`);
     const inputId = Buffer.from(reply!.properties['__pfn_input_msg_id__']!, 'base64');
@@ -176,7 +138,7 @@ describe('effectively-once', () => {
     const first = await bridge(args);
     // Batched by the producer: messages share ledger:entry, which Functions' own ids cannot tell apart.
     await produce(
-      client,
+      rig.client,
       input,
       Array.from({ length: 60 }, (_, i) =>
         command({ id: `m${i}`, action: 'fan-out', topic: output, times: 2 }),
@@ -188,9 +150,9 @@ describe('effectively-once', () => {
     const ids = firstRound.map((m) => m.sequenceId);
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
     await first.stop();
-    await admin.resetCursor(input, 'fn', 0);
+    await rig.admin.resetCursor(input, 'fn', 0);
     const second = await bridge(args);
-    await expect.poll(() => admin.backlog(input, 'fn'), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => rig.admin.backlog(input, 'fn'), { timeout: 20_000 }).toBe(0);
     expect(await drainFor(out, 1500)).toEqual([]);
     const received = (await second.registry.getSingleMetric('knmesh_bridge_received_total')!.get()).values[0]!
       .value;
@@ -202,7 +164,7 @@ describe('effectively-once', () => {
   it('keeps publishing nothing twice when a second replica takes partitions over (failover hand-over)', async () => {
     const input = uniqueTopic('g-eo3-in');
     const output = uniqueTopic('g-eo3-out');
-    await admin.createTopic(input, 2);
+    await rig.admin.createTopic(input, 2);
     const out = await reader(output);
     const args = [
       '--input',
@@ -217,10 +179,10 @@ describe('effectively-once', () => {
     const first = await bridge(args);
     const batch = (from: number) =>
       Array.from({ length: 200 }, (_, i) => command({ id: `m${from + i}` }, `k${(from + i) % 16}`));
-    await produce(client, input, batch(0));
+    await produce(rig.client, input, batch(0));
     const early = await collect(out, 50);
     const second = await bridge(args);
-    await produce(client, input, batch(200));
+    await produce(rig.client, input, batch(200));
     const rest = await collect(out, 400 - early.length, 60_000);
     const ids = [...early, ...rest].map((m) => String(json(m)['id']));
     expect(new Set(ids).size).toBe(400);
