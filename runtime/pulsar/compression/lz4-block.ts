@@ -38,9 +38,25 @@ export function lz4CompressBound(length: number): number {
   return length + Math.floor(length / 255) + 16;
 }
 
+/** Largest output area kept between calls; bigger inputs get their own. */
+const SCRATCH_LIMIT = 1024 * 1024;
+let scratch = Buffer.allocUnsafeSlow(0);
+
+/**
+ * Compresses into a reused output area and returns a copy of exactly the compressed size: a
+ * subarray of a fresh worst-case buffer would keep the whole worst case (about the input's size)
+ * alive for as long as the producer holds the frame, which is until the broker's receipt.
+ */
 export function lz4Compress(src: Uint8Array): Buffer {
+  const bound = lz4CompressBound(src.length);
+  if (bound > SCRATCH_LIMIT) return Buffer.from(compressInto(src, Buffer.allocUnsafe(bound)));
+  if (scratch.length < bound) scratch = Buffer.allocUnsafeSlow(Math.max(bound, 64 * 1024));
+  return Buffer.from(compressInto(src, scratch));
+}
+
+/** LZ4 block compression of `src` into `out` (at least `lz4CompressBound` long); the used part of `out`. */
+function compressInto(src: Uint8Array, out: Buffer): Buffer {
   const n = src.length;
-  const out = Buffer.allocUnsafe(lz4CompressBound(n));
   let op = 0;
   let anchor = 0;
   if (n >= MF_LIMIT + 1) {

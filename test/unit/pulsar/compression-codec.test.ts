@@ -33,6 +33,20 @@ describe('LZ4 block codec', () => {
     expect(lz4Compress(Buffer.alloc(70_000, 7)).length).toBeLessThan(400);
   });
 
+  it('returns independent, right-sized buffers (no view of a reused or worst-case area)', () => {
+    const first = lz4Compress(Buffer.alloc(200_000, 1));
+    const kept = Buffer.from(first);
+    const second = lz4Compress(randomBytes(300_000)); // larger than the area kept between calls
+    const third = lz4Compress(Buffer.alloc(100_000, 2));
+    expect(first.equals(kept)).toBe(true);
+    expect(lz4Decompress(first, 200_000).equals(Buffer.alloc(200_000, 1))).toBe(true);
+    expect(second.length).toBeGreaterThan(300_000);
+    expect(lz4Decompress(third, 100_000).equals(Buffer.alloc(100_000, 2))).toBe(true);
+    // A few hundred bytes of output must not pin the input-sized worst case (a pool slice is fine).
+    expect(first.buffer.byteLength).toBeLessThan(100_000);
+    expect(third.buffer.byteLength).toBeLessThan(50_000 + Buffer.poolSize);
+  });
+
   it('decodes a block written by the reference implementation', () => {
     // 50 × 'a' then 'bcdefghijklm': literal 'a', match (offset 1, length 15 + 30 + 4), 12 literals.
     const input = Buffer.from('a'.repeat(50) + 'bcdefghijklm');
