@@ -54,13 +54,16 @@ interface Result {
   readonly msgPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Max RSS of the bridge (knmesh) or the function JVM (native), MiB. */
-  readonly rssMiB: number;
-  /** Max RSS of knmesh serve, MiB (knmesh sides). */
-  readonly functionRssMiB: number;
+  /** Max RSS of the bridge (knmesh) or the function JVMs (native), MB (10^6 bytes, as the target says). */
+  readonly rssMB: number;
+  /** Max RSS of knmesh serve, MB (knmesh sides). */
+  readonly functionRssMB: number;
   /** CPU µs per message during the throughput phase: the bridge (native: the whole JVM), the function. */
   readonly bridgeCpuUs: number;
   readonly functionCpuUs: number;
+  /** CPU µs per message of the broker (standalone JVM: broker and bookie) and of this load generator. */
+  readonly brokerCpuUs: number;
+  readonly generatorCpuUs: number;
 }
 
 interface Running {
@@ -72,12 +75,12 @@ function log(line: string): void {
   console.error(`[bench] ${line}`);
 }
 
-function rssMiB(pid: number | undefined): number {
+function rssMB(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return kb / 1024;
+    return (kb * 1024) / 1e6;
   } catch {
     return 0;
   }
@@ -98,9 +101,9 @@ function childrenOf(pid: number): number[] {
 }
 
 /** RSS of a process and all its descendants. */
-function treeRssMiB(pid: number): number {
-  let total = rssMiB(pid);
-  for (const child of childrenOf(pid)) total += treeRssMiB(child);
+function treeRssMB(pid: number): number {
+  let total = rssMB(pid);
+  for (const child of childrenOf(pid)) total += treeRssMB(child);
   return total;
 }
 
@@ -338,8 +341,8 @@ async function runSide(
   let rss = 0;
   let fnRss = 0;
   const sampler = setInterval(() => {
-    rss = Math.max(rss, side === 'native' ? treeRssMiB(running.pids.fn) : rssMiB(running.pids.bridge));
-    if (side !== 'native') fnRss = Math.max(fnRss, rssMiB(running.pids.fn));
+    rss = Math.max(rss, side === 'native' ? treeRssMB(running.pids.fn) : rssMB(running.pids.bridge));
+    if (side !== 'native') fnRss = Math.max(fnRss, rssMB(running.pids.fn));
   }, 200);
   try {
     // Ready: one message makes the round trip.
@@ -364,7 +367,9 @@ async function runSide(
     const cpuBefore = [
       treeCpuSeconds(running.pids.bridge ?? running.pids.fn),
       treeCpuSeconds(running.pids.fn),
+      treeCpuSeconds(instance.pid),
     ];
+    const generatorBefore = process.cpuUsage();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < MESSAGES; i++) {
       sends.push(producer.send({ payload }));
@@ -375,7 +380,11 @@ async function runSide(
     const cpuAfter = [
       treeCpuSeconds(running.pids.bridge ?? running.pids.fn),
       treeCpuSeconds(running.pids.fn),
+      treeCpuSeconds(instance.pid),
     ];
+    const generator = process.cpuUsage(generatorBefore);
+    const generatorCpuUs = (generator.user + generator.system) / MESSAGES;
+    const brokerCpuUs = ((cpuAfter[2]! - cpuBefore[2]!) / MESSAGES) * 1e6;
     const bridgeCpuUs = ((cpuAfter[0]! - cpuBefore[0]!) / MESSAGES) * 1e6;
     const functionCpuUs = side === 'native' ? 0 : ((cpuAfter[1]! - cpuBefore[1]!) / MESSAGES) * 1e6;
     if (out.count < MESSAGES) throw new Error(`${side}: only ${out.count} of ${MESSAGES} outputs`);
@@ -383,8 +392,9 @@ async function runSide(
     const hi = Math.floor(MESSAGES * 0.9);
     const msgPerSec = (hi - lo) / ((out.arrivals[hi]! - out.arrivals[lo]!) / 1000);
     log(
-      `${side}: ${Math.round(msgPerSec)} msg/s, RSS ${rss.toFixed(0)} MiB, CPU per message ` +
-        `${bridgeCpuUs.toFixed(0)} µs (${side === 'native' ? 'JVM' : 'bridge'}) + ${functionCpuUs.toFixed(0)} µs (function)`,
+      `${side}: ${Math.round(msgPerSec)} msg/s, RSS ${rss.toFixed(0)} MB, CPU per message ` +
+        `${bridgeCpuUs.toFixed(0)} µs (${side === 'native' ? 'JVM' : 'bridge'}) + ${functionCpuUs.toFixed(0)} µs (function), ` +
+        `broker ${brokerCpuUs.toFixed(0)} µs, load generator ${generatorCpuUs.toFixed(0)} µs`,
     );
 
     // Latency at a fixed rate.
@@ -418,10 +428,12 @@ async function runSide(
       msgPerSec,
       p50Ms: p50,
       p99Ms: p99,
-      rssMiB: rss,
-      functionRssMiB: fnRss,
+      rssMB: rss,
+      functionRssMB: fnRss,
       bridgeCpuUs,
       functionCpuUs,
+      brokerCpuUs,
+      generatorCpuUs,
     };
   } finally {
     clearInterval(sampler);
@@ -434,6 +446,9 @@ async function runSide(
 function best(results: readonly Result[]): Result {
   return results.reduce((a, b) => (b.msgPerSec > a.msgPerSec ? b : a));
 }
+
+/** Starts the hand-written notes of the bridge section, which a run keeps. */
+const NOTES_MARKER = '<!-- bench:bridge notes (kept by the script) -->';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -473,8 +488,8 @@ async function main(): Promise<void> {
   const meanOf = (side: SideName, pick: (r: Result) => number): number =>
     results[side].reduce((sum, r) => sum + pick(r), 0) / results[side].length;
   const maxBridgeRss = Math.max(
-    ...results.knmesh.map((r) => r.rssMiB),
-    ...results['knmesh-batch'].map((r) => r.rssMiB),
+    ...results.knmesh.map((r) => r.rssMB),
+    ...results['knmesh-batch'].map((r) => r.rssMB),
   );
   const rounds = (side: SideName): string => results[side].map((r) => fmt(r.msgPerSec)).join(' / ');
   const cpu = (side: SideName): string =>
@@ -483,8 +498,9 @@ async function main(): Promise<void> {
       : `${meanOf(side, (r) => r.bridgeCpuUs).toFixed(0)} + ${meanOf(side, (r) => r.functionCpuUs).toFixed(0)}`;
   const row = (name: string, side: SideName, best: Result): string =>
     `| ${name} | ${fmt(best.msgPerSec)} | ${fmt(median(side))} | ${rounds(side)} | ${best.p50Ms} | ${best.p99Ms} | ` +
-    `${cpu(side)} | ${Math.max(...results[side].map((r) => r.rssMiB)).toFixed(0)} | ` +
-    `${side === 'native' ? '—' : Math.max(...results[side].map((r) => r.functionRssMiB)).toFixed(0)} |`;
+    `${cpu(side)} | ${meanOf(side, (r) => r.brokerCpuUs).toFixed(0)} | ` +
+    `${Math.max(...results[side].map((r) => r.rssMB)).toFixed(0)} | ` +
+    `${side === 'native' ? '—' : Math.max(...results[side].map((r) => r.functionRssMB)).toFixed(0)} |`;
   const verdict = (name: string, side: SideName, best: Result, target: number): string => {
     const value = best.msgPerSec / native.msgPerSec;
     const med = median(side) / median('native');
@@ -513,27 +529,23 @@ async function main(): Promise<void> {
     '(best round). CPU is user + system time per message during the throughput phase, from /proc (mean of the',
     'rounds): it moves much less than throughput on this shared machine.',
     '',
-    '| side | msg/s best | median | per round | p50 ms | p99 ms | CPU µs/msg (bridge + function) | RSS MiB max (bridge; native: JVMs) | knmesh serve RSS MiB |',
-    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |',
+    '| side | msg/s best | median | per round | p50 ms | p99 ms | CPU µs/msg (bridge + function) | broker CPU µs/msg | RSS MB max (bridge; native: JVMs) | knmesh serve RSS MB |',
+    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |',
     row('native', 'native', native),
     row('knmesh', 'knmesh', perMessage),
     row('knmesh batch', 'knmesh-batch', batch),
     '',
     verdict('knmesh per-message / native throughput', 'knmesh', perMessage, 0.5),
     verdict('knmesh batch / native throughput', 'knmesh-batch', batch, 1.0),
-    `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MiB** max over all rounds (target < 200 MiB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
+    `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MB** (${((maxBridgeRss * 1e6) / 2 ** 20).toFixed(0)} MiB) max over all rounds (target < 200 MB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
     '',
-    'How to read it: the CPU column explains the gap. The native function handles a message in-process',
-    'with no hop (about 50 µs of CPU for both localrun JVMs, which also take about 2 GB of memory). Per-message',
-    'delivery adds an HTTP round trip per message: two socket system calls on each side (about a quarter of',
-    "the bridge's CPU), undici and the function host's request handling, so the pipeline spends close to",
-    'three times the native CPU per message, and on two shared cores throughput follows CPU. Batched delivery',
-    'amortises the HTTP cost over 100 events but still serialises every event and every reply as JSON in',
-    'both directions and validates each reply; it needs about 1.3× the native CPU. The bridge was profiled',
-    'with `--cpu-prof` (`BENCH_SIDES=knmesh BENCH_PROFILE=1`) and improved from 104 to about 80 µs per',
-    'message (per-message) and from 58 to about 47 µs (batch), and its RSS from 370 to under 200 MiB (ADR',
-    '0026); what is left is spread over system calls, garbage collection (about a fifth), JSON and the',
-    'Pulsar producer (LZ4, CRC32-C). Figures move by up to 1.5× between rounds on this shared machine.',
+    'How to read it: on two shared cores throughput follows the CPU spent per message, so the CPU columns',
+    `explain the ratios. The native function handles a message in-process with no hop ` +
+      `(${meanOf('native', (r) => r.bridgeCpuUs).toFixed(0)} µs for both localrun JVMs, which also take about 2 GB).`,
+    `Per-message delivery adds an HTTP round trip per message (${cpu('knmesh')} µs in bridge + function);`,
+    `batched delivery amortises it over ${BATCH_SIZE} events but encodes every event and reply as CloudEvents JSON ` +
+      `(${cpu('knmesh-batch')} µs). ` +
+      'Figures move by up to 1.5× between rounds on this shared machine; what was tried is recorded below.',
     '',
     `Load average of the (shared) machine at start and end: ${LOAD_AT_START} / ${loadavg()
       .map((l) => l.toFixed(2))
@@ -544,9 +556,11 @@ async function main(): Promise<void> {
   if (process.env['BENCH_NO_WRITE'] === '1') return;
   const path = `${root}docs/benchmarks.md`;
   const doc = readFileSync(path, 'utf8');
+  // The section is replaced up to the marker that starts its hand-written notes (or the next section).
   const start = doc.indexOf('## Bridge');
-  const end = doc.indexOf('\n## ', start + 1);
-  if (start === -1 || end === -1) throw new Error('docs/benchmarks.md has no "## Bridge" section');
+  const marker = doc.indexOf(NOTES_MARKER, start);
+  const end = marker !== -1 ? marker - 1 : doc.indexOf('\n## ', start + 1);
+  if (start === -1 || end < 0) throw new Error('docs/benchmarks.md has no "## Bridge" section');
   const prettier = await import('prettier');
   const options = (await prettier.resolveConfig(path)) ?? {};
   writeFileSync(
