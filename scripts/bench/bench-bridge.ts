@@ -14,7 +14,7 @@
  * Env: BENCH_MESSAGES (default 100000), BENCH_ROUNDS (2), BENCH_SIZE (bytes, 1024), BENCH_RATE
  * (msg/s for latency, 2000), BENCH_LATENCY_SECONDS (10), BENCH_MAX_IN_FLIGHT (per-message bridge,
  * 64), BENCH_BATCH_SIZE (100), BENCH_BATCH_MAX_IN_FLIGHT (300), KNMESH_BENCH_PULSAR=reuse (use `knmesh pulsar start`'s broker), BENCH_NO_WRITE=1,
- * BENCH_PROFILE=1 (the bridge runs with --cpu-prof into .knmesh/bench-profiles), BENCH_SIDES (a
+ * BENCH_PROFILE=1 (the bridge and knmesh serve run with --cpu-prof into .knmesh/bench-profiles), BENCH_SIDES (a
  * comma-separated subset, for profiling; nothing is written then).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -204,9 +204,14 @@ async function startKnmesh(
   batch: boolean,
 ): Promise<Running> {
   const port = await findFreePort();
+  const profileDir = join(root, '.knmesh', 'bench-profiles');
+  if (PROFILE) mkdirSync(profileDir, { recursive: true });
   const serve = spawn(
     process.execPath,
     [
+      ...(PROFILE
+        ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `serve-${Date.now()}.cpuprofile`]
+        : []),
       'adapter/cli/knmesh.js',
       'serve',
       'scripts/bench/exclamation-function.mjs',
@@ -219,10 +224,10 @@ async function startKnmesh(
     ],
     { cwd: root, detached: true, stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  const profileDir = join(root, '.knmesh', 'bench-profiles');
-  if (PROFILE) mkdirSync(profileDir, { recursive: true });
   const bridgeArgs = [
-    ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    ...(PROFILE
+      ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `bridge-${Date.now()}.cpuprofile`]
+      : []),
     'adapter/cli/knmesh.js',
     'bridge',
     '--pulsar-url',
