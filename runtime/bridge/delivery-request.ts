@@ -35,7 +35,7 @@ export function jsonFormOf(event: CloudEventV1<unknown>): string {
     if (name === 'data' || name === 'data_base64') continue;
     const value = (event as Record<string, unknown>)[name];
     if (value === undefined || value === null) continue;
-    out += `${JSON.stringify(name)}:${JSON.stringify(value instanceof Date ? value.toISOString() : value)},`;
+    out += memberOf(name, value);
   }
   const type = parseMediaType(event.datacontenttype) ?? undefined;
   if (type !== undefined && isJsonMediaType(type.essence)) {
@@ -47,6 +47,26 @@ export function jsonFormOf(event: CloudEventV1<unknown>): string {
     return `${out}"data":${JSON.stringify(decodeData(data, type))}}`;
   }
   return `${out}"data_base64":"${data.toString('base64')}"}`;
+}
+
+const MEMBER_CACHE_LIMIT = 256;
+/** Last `"name":value,` text per attribute name: most attributes repeat from one message to the next. */
+const lastMembers = new Map<string, { value: unknown; text: string }>();
+
+/** `"name":value,` of one attribute; strings and numbers that repeat are written once. */
+function memberOf(name: string, value: unknown): string {
+  const last = lastMembers.get(name);
+  if (last !== undefined && last.value === value) return last.text;
+  const text = `${JSON.stringify(name)}:${JSON.stringify(value instanceof Date ? value.toISOString() : value)},`;
+  if (typeof value === 'string' || typeof value === 'number') {
+    if (last !== undefined) {
+      last.value = value;
+      last.text = text;
+    } else if (lastMembers.size < MEMBER_CACHE_LIMIT) {
+      lastMembers.set(name, { value, text });
+    }
+  }
+  return text;
 }
 
 /** A structured-mode delivery of one event, from `jsonFormOf`. */
