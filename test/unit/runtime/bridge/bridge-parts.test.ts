@@ -1,3 +1,4 @@
+import type { CloudEventV1 } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
 import { MEDIA_TYPE_BATCH_RESULTS } from '../../../../runtime/cloudevents/batch-results.ts';
 import { BridgeErrors } from '../../../../runtime/bridge/bridge-errors.ts';
@@ -503,6 +504,26 @@ describe('jsonFormOf', () => {
         .data_base64,
     ).toBe('AP8=');
     expect(JSON.parse(jsonFormOf({ ...base }))).toEqual(base);
+  });
+
+  it('writes each event with its own attribute values when they change from one event to the next', () => {
+    const events: Record<string, unknown>[] = [
+      { ...base, id: 'a', source: '/one', pulsarredeliverycount: 0, time: new Date(1000) },
+      { ...base, id: 'b', source: '/one', pulsarredeliverycount: 2, time: new Date(1000) },
+      { ...base, id: 'a', source: '/two "quoted"', pulsarredeliverycount: 0, time: new Date(2000) },
+      { ...base, id: 'a', source: '/one', pulsarredeliverycount: 0, time: new Date(1000), extra: 'x' },
+      { ...base, id: 'a', source: '/one', pulsarredeliverycount: 0 },
+    ];
+    for (const round of [1, 2]) {
+      for (const event of events) {
+        const expected = { ...event };
+        if (event['time'] instanceof Date) expected['time'] = event['time'].toISOString();
+        expect(
+          JSON.parse(jsonFormOf(event as unknown as CloudEventV1<unknown>)),
+          `round ${round}, event ${String(event['id'])}`,
+        ).toEqual(expected);
+      }
+    }
   });
 
   it('refuses a payload that is not what its content type says', () => {
