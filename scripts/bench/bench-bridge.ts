@@ -29,6 +29,7 @@ import { PulsarAdmin } from '../../runtime/pulsar/admin/pulsar-admin.ts';
 import { PulsarClient } from '../../runtime/pulsar/pulsar-client.ts';
 import type { StandaloneInstance } from '../../runtime/pulsar/standalone/pulsar-standalone.ts';
 import { benchBroker } from './bench-broker.ts';
+import { measureHttpFloor, type HttpFloor } from './http-floor.ts';
 
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 100_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
@@ -463,6 +464,11 @@ async function main(): Promise<void> {
     spawnSync(process.execPath, ['adapter/cli/knmesh.js', command, '--help'], { cwd: root, stdio: 'ignore' });
   }
   const { instance, stop } = await benchBroker();
+  const floor: HttpFloor = await measureHttpFloor(SIZE, MAX_IN_FLIGHT, 50_000);
+  log(
+    `HTTP floor (undici → node:http echo, ${MAX_IN_FLIGHT} at once, ${SIZE} bytes): ` +
+      `${fmt(floor.requestsPerSecond)} req/s, ${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request`,
+  );
   const client = new PulsarClient({ serviceUrl: instance.brokerUrl });
   const sides = (process.env['BENCH_SIDES'] ?? 'native,knmesh,knmesh-batch').split(',') as SideName[];
   const results: Record<SideName, Result[]> = { native: [], knmesh: [], 'knmesh-batch': [] };
@@ -541,6 +547,12 @@ async function main(): Promise<void> {
     row('knmesh batch', 'knmesh-batch', batch),
     '',
     verdict('knmesh per-message / native throughput', 'knmesh', perMessage, 0.5),
+    `  - the floor under it: a bare HTTP/1.1 round trip (undici → \`node:http\` echo of ${SIZE} bytes, ` +
+      `${MAX_IN_FLIGHT} at once, no Pulsar, no CloudEvents) costs **${floor.cpuUsPerRequest.toFixed(0)} µs** of CPU ` +
+      `(client and server), against ${cpu('knmesh')} µs for bridge + function per message; at half the native ` +
+      `throughput the whole machine has ${fmt((cpus().length * 1e6) / (native.msgPerSec / 2))} µs of CPU per message ` +
+      `for broker, load generator, bridge and function together (the broker took ${meanOf('knmesh', (r) => r.brokerCpuUs).toFixed(0)} µs ` +
+      `and the generator ${meanOf('knmesh', (r) => r.generatorCpuUs).toFixed(0)} µs per message on this side)`,
     verdict('knmesh batch / native throughput', 'knmesh-batch', batch, 1.0),
     `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MB** (${((maxBridgeRss * 1e6) / 2 ** 20).toFixed(0)} MiB) max over all rounds (target < 200 MB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
     '',
