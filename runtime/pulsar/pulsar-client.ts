@@ -21,6 +21,19 @@ import { parseTopicName, partitionName } from './topic-name.ts';
 import { systemTimers, type Timers } from './timers.ts';
 
 const MAX_LOOKUP_REDIRECTS = 20;
+
+/** A topic or one partition of it to consume (`partition` -1: a plain topic). */
+interface Target {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** What to consume of a topic with `count` partitions: the partitions, or the topic itself when 0. */
+function partitionsOf(topic: string, count: number): Target[] {
+  return count === 0
+    ? [{ topic, partition: -1 }]
+    : Array.from({ length: count }, (_, i) => ({ topic: partitionName(topic, i), partition: i }));
+}
 const SUB_TYPES: Record<string, SubType> = {
   exclusive: SubType.Exclusive,
   shared: SubType.Shared,
@@ -234,27 +247,24 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     if (!(maxPending >= 1))
       throw PulsarErrors.invalidConfiguration.create('maxPendingMessages must be at least 1');
     const partitions = await this.partitionCount(topic);
-    const names =
-      partitions === 0 ? [topic] : Array.from({ length: partitions }, (_, i) => partitionName(topic, i));
-    const parts = names.map(
-      (name, i) =>
-        new PartitionProducer(this, {
-          topic: name,
-          partition: partitions === 0 ? -1 : i,
-          producerName: options.producerName,
-          batchingEnabled: batching.enabled ?? true,
-          batchKeyBased: batching.keyBased ?? false,
-          batchMaxMessages: Math.max(1, batching.maxMessages ?? 1000),
-          batchMaxBytes: Math.max(1, batching.maxBytes ?? 128 * 1024),
-          batchMaxDelayMs: Math.max(0, batching.maxDelayMs ?? 1),
-          compression,
-          sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
-          maxPendingMessages: maxPending,
-          initialSequenceId:
-            options.initialSequenceId === undefined ? undefined : BigInt(options.initialSequenceId),
-          properties: options.properties,
-        }),
-    );
+    const partitionProducer = ({ topic: name, partition }: Target): PartitionProducer =>
+      new PartitionProducer(this, {
+        topic: name,
+        partition,
+        producerName: options.producerName,
+        batchingEnabled: batching.enabled ?? true,
+        batchKeyBased: batching.keyBased ?? false,
+        batchMaxMessages: Math.max(1, batching.maxMessages ?? 1000),
+        batchMaxBytes: Math.max(1, batching.maxBytes ?? 128 * 1024),
+        batchMaxDelayMs: Math.max(0, batching.maxDelayMs ?? 1),
+        compression,
+        sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
+        maxPendingMessages: maxPending,
+        initialSequenceId:
+          options.initialSequenceId === undefined ? undefined : BigInt(options.initialSequenceId),
+        properties: options.properties,
+      });
+    const parts = partitionsOf(topic, partitions).map(partitionProducer);
     await this.startAll(parts);
     const producer = new Producer(
       topic,
@@ -263,8 +273,50 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       batching.maxDelayMs ?? 1,
       this.timers,
     );
+    const intervalMs = options.partitionsUpdateIntervalMs ?? 60_000;
+    if (partitions > 0 && intervalMs > 0) this.watchPartitions(producer, partitionProducer, intervalMs);
     this.track(producer);
     return producer;
+  }
+
+  /** Every `intervalMs`, starts producers for partitions added to the producer's topic. */
+  private watchPartitions(
+    producer: Producer,
+    create: (target: Target) => PartitionProducer,
+    intervalMs: number,
+  ): void {
+    let timer: unknown;
+    let stopped = false;
+    const tick = async (): Promise<void> => {
+      try {
+        const count = await this.partitionCount(producer.topic);
+        const have = producer.numPartitions;
+        if (count > have && !stopped) {
+          const added = partitionsOf(producer.topic, count).slice(have).map(create);
+          await this.startAll(added);
+          if (stopped) await Promise.all(added.map((p) => p.close()));
+          else {
+            producer.addPartitions(added);
+            this.logger.info(
+              { topic: producer.topic, partitions: count },
+              'pulsar: producer follows the new partitions of its topic',
+            );
+          }
+        }
+      } catch (error) {
+        this.logger.warn({ err: error, topic: producer.topic }, 'pulsar: partition update failed');
+      }
+      if (!stopped) schedule();
+    };
+    const schedule = (): void => {
+      timer = this.timers.setTimeout(() => void tick(), intervalMs);
+      (timer as { unref?: () => void }).unref?.();
+    };
+    producer.onClose = () => {
+      stopped = true;
+      this.timers.clearTimeout(timer);
+    };
+    schedule();
   }
 
   private async startAll(
@@ -329,41 +381,40 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       nackRedeliveryDelayMs: options.nackRedeliveryDelayMs ?? 60_000,
       ackTimeoutMs: options.ackTimeoutMs ?? 0,
     };
-    const addTopic = async (topic: string, knownPartition?: number): Promise<TopicConsumer[]> => {
-      const name = parseTopicName(topic);
-      let targets: [string, number][];
-      if (knownPartition !== undefined) targets = [[name.fullName, knownPartition]];
-      else {
-        const partitions = await this.partitionCount(name.fullName);
-        targets =
-          partitions === 0
-            ? [[name.fullName, -1]]
-            : Array.from({ length: partitions }, (_, i) => [partitionName(name.fullName, i), i]);
-      }
-      return targets.map(([t, p]) => new TopicConsumer(this, consumer, { ...base, topic: t, partition: p }));
-    };
-
-    let parts: TopicConsumer[];
-    let pattern: RegExp | undefined;
+    let found: Target[];
+    let discover: () => Promise<Target[]>;
+    let intervalMs: number;
     if (options.topicsPattern !== undefined) {
-      pattern = compileTopicPattern(options.topicsPattern);
-      parts = (await this.matchingTopics(pattern)).map(
-        ({ topic, partition }) => new TopicConsumer(this, consumer, { ...base, topic, partition }),
-      );
+      const pattern = compileTopicPattern(options.topicsPattern);
+      discover = () => this.matchingTopics(pattern);
+      found = await discover();
+      intervalMs = options.patternDiscoveryIntervalMs ?? 60_000;
     } else {
-      const topics = options.topics ?? [options.topic!];
-      parts = (await Promise.all(topics.map((t) => addTopic(t)))).flat();
+      const topics = (options.topics ?? [options.topic!]).map((t) => parseTopicName(t).fullName);
+      const counts = await Promise.all(topics.map((t) => this.partitionCount(t)));
+      found = topics.flatMap((t, i) => partitionsOf(t, counts[i]!));
+      // Only partitioned topics can grow (a plain topic never becomes partitioned).
+      const partitioned = topics.filter((_, i) => counts[i]! > 0);
+      discover = async () => {
+        const now = await Promise.all(partitioned.map((t) => this.partitionCount(t)));
+        return partitioned.flatMap((t, i) => partitionsOf(t, now[i]!));
+      };
+      intervalMs = partitioned.length === 0 ? 0 : (options.partitionsUpdateIntervalMs ?? 60_000);
     }
+    const parts = found.map(
+      ({ topic, partition }) => new TopicConsumer(this, consumer, { ...base, topic, partition }),
+    );
     for (const part of parts) consumer.addPart(part);
     await this.startAll(parts);
-    if (pattern !== undefined)
-      this.watchPattern(consumer, pattern, base, options.patternDiscoveryIntervalMs ?? 60_000);
+    if (intervalMs > 0) {
+      this.watchTopics(consumer, discover, base, intervalMs, options.topicsPattern !== undefined);
+    }
     this.track(consumer);
     return consumer;
   }
 
   /** Topics (or partitions) of the pattern's namespace whose full name matches the pattern. */
-  private async matchingTopics(pattern: RegExp): Promise<{ topic: string; partition: number }[]> {
+  private async matchingTopics(pattern: RegExp): Promise<Target[]> {
     // The compiled pattern is anchored (`^(?:...)$`) and has no scheme.
     const source = pattern.source.replace(/^\^\(\?:/, '').replace(/\\\//g, '/');
     const ns = /^([-=:.\w]+\/[-=:.\w]+)\//.exec(source);
@@ -373,7 +424,7 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       );
     }
     const topics = await this.topicsOfNamespace(ns[1]!);
-    const matched: { topic: string; partition: number }[] = [];
+    const matched: Target[] = [];
     for (const topic of topics) {
       const name = parseTopicName(topic);
       if (name.localName.startsWith('__')) continue; // system topics
@@ -383,17 +434,23 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     return matched;
   }
 
-  private watchPattern(
+  /**
+   * Every `intervalMs`, asks `discover` which topics and partitions the consumer should hold: adds
+   * the new ones (a pattern's new topics, a partitioned topic's new partitions), and with
+   * `removeVanished` closes those no longer found (a pattern's deleted topics).
+   */
+  private watchTopics(
     consumer: Consumer,
-    pattern: RegExp,
+    discover: () => Promise<Target[]>,
     base: Omit<TopicConsumerSettings, 'topic' | 'partition'>,
     intervalMs: number,
+    removeVanished: boolean,
   ): void {
     let timer: unknown;
     let stopped = false;
     const tick = async (): Promise<void> => {
       try {
-        const found = await this.matchingTopics(pattern);
+        const found = await discover();
         const current = new Set(consumer.topics);
         const wanted = new Set(found.map((f) => f.topic));
         for (const { topic, partition } of found) {
@@ -402,17 +459,22 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
           consumer.addPart(part);
           try {
             await part.start();
-            this.logger.info({ topic }, 'pulsar: pattern subscription added a topic');
+            this.logger.info({ topic }, 'pulsar: subscription added a topic or partition');
           } catch (error) {
             consumer.removePart(topic);
-            this.logger.warn({ err: error, topic }, 'pulsar: pattern subscription could not add a topic');
+            this.logger.warn(
+              { err: error, topic },
+              'pulsar: subscription could not add a topic or partition',
+            );
           }
         }
-        for (const topic of current) {
-          if (!wanted.has(topic)) await consumer.removePart(topic)?.close();
+        if (removeVanished) {
+          for (const topic of current) {
+            if (!wanted.has(topic)) await consumer.removePart(topic)?.close();
+          }
         }
       } catch (error) {
-        this.logger.warn({ err: error }, 'pulsar: pattern discovery failed');
+        this.logger.warn({ err: error }, 'pulsar: topic and partition discovery failed');
       }
       if (!stopped) schedule();
     };

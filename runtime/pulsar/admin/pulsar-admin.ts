@@ -194,6 +194,11 @@ export class PulsarAdmin {
     else await this.call('PUT', this.topicPath(topic));
   }
 
+  /** Raises the partition count of a partitioned topic (Pulsar never lowers it). */
+  async updatePartitions(topic: string, partitions: number): Promise<void> {
+    await this.call('POST', `${this.topicPath(topic)}/partitions`, partitions);
+  }
+
   async deleteTopic(topic: string, options: { force?: boolean } = {}): Promise<void> {
     const partitions = await this.partitionCount(topic);
     const path = partitions > 0 ? `${this.topicPath(topic)}/partitions` : this.topicPath(topic);

@@ -32,4 +32,9 @@ export interface ConsumerOptions {
   readonly ackGroupingMs?: number;
   /** How often a pattern subscription looks for new or deleted topics; default 60 s. */
   readonly patternDiscoveryIntervalMs?: number;
+  /**
+   * How often the partition count of partitioned topics is checked, so partitions added to a topic
+   * are consumed too (the Java client's autoUpdatePartitions); default 60 s, 0 never.
+   */
+  readonly partitionsUpdateIntervalMs?: number;
 }

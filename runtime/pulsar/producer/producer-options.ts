@@ -32,6 +32,11 @@ export interface ProducerOptions {
   readonly initialSequenceId?: bigint | number;
   /** Key hash for partitioned topics: `java-string` (Java client default) or `murmur3-32` (Functions). */
   readonly hashingScheme?: 'java-string' | 'murmur3-32';
+  /**
+   * How often a partitioned topic's partition count is checked, so partitions added to the topic
+   * get messages too (the Java client's autoUpdatePartitions); default 60 s, 0 never.
+   */
+  readonly partitionsUpdateIntervalMs?: number;
   /** Producer metadata shown in topic stats. */
   readonly properties?: Record<string, string>;
 }

@@ -12,7 +12,9 @@ import type { Timers } from '../timers.ts';
  */
 export class Producer {
   readonly topic: string;
-  private readonly partitions: readonly PartitionProducer[];
+  private partitions: readonly PartitionProducer[];
+  /** Called once when the producer closes (stops the client's partition watch). */
+  onClose: (() => void) | undefined;
   private readonly hash: (key: string) => number;
   private readonly switchMs: number;
   private readonly offset: number;
@@ -31,6 +33,14 @@ export class Producer {
     this.switchMs = Math.max(1, batchDelayMs);
     this.offset = Math.floor(Math.random() * partitions.length);
     this.timers = timers;
+  }
+
+  /**
+   * Partitions added to the topic, in partition order after the ones held. Keys route by hash over
+   * the new count from here on, as the Java client does after a partition update.
+   */
+  addPartitions(added: readonly PartitionProducer[]): void {
+    this.partitions = [...this.partitions, ...added];
   }
 
   /** Resolves with the message id once the broker has stored the message. */
@@ -80,6 +90,8 @@ export class Producer {
 
   /** Flushes (at most `flushTimeoutMs`, see `PartitionProducer.close`) and closes every partition. */
   async close(options: { readonly flushTimeoutMs?: number } = {}): Promise<void> {
+    this.onClose?.();
+    this.onClose = undefined;
     await Promise.all(this.partitions.map((p) => p.close(options)));
   }
 }

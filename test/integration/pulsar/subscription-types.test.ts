@@ -303,6 +303,59 @@ describe('multi-topic and pattern subscriptions', () => {
   });
 });
 
+describe('partitions added to a topic', () => {
+  it('a consumer subscribes to them and a producer sends to them', async () => {
+    const topic = uniqueTopic('grow');
+    await admin.createTopic(topic, 1);
+    const consumer = await client.subscribe({
+      topic,
+      subscription: 'sub',
+      type: 'Shared',
+      initialPosition: 'earliest',
+      partitionsUpdateIntervalMs: 300,
+    });
+    const producer = await client.createProducer({
+      topic,
+      batching: { enabled: false },
+      partitionsUpdateIntervalMs: 300,
+    });
+    expect(consumer.topics).toEqual([`${topic}-partition-0`]);
+    expect(producer.numPartitions).toBe(1);
+
+    await admin.updatePartitions(topic, 3);
+    const all = [0, 1, 2].map((i) => `${topic}-partition-${i}`);
+    expect(await eventually(() => consumer.topics.length === 3, 10_000)).toBe(true);
+    expect([...consumer.topics].sort()).toEqual(all);
+    expect(await eventually(() => producer.numPartitions === 3, 10_000)).toBe(true);
+
+    // Keys hash over the three partitions now: every partition gets messages, and the consumer
+    // receives all of them, from every partition.
+    const sent = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => producer.send({ key: `k${i}`, payload: Buffer.from(String(i)) })),
+    );
+    expect(new Set(sent.map((id) => id.partition))).toEqual(new Set([0, 1, 2]));
+    const got = await receiveN(consumer, 60);
+    expect(got.map((m) => Number(m.payload.toString())).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+    expect(new Set(got.map((m) => m.topic))).toEqual(new Set(all));
+    for (const m of got) consumer.ack(m);
+    await Promise.all([producer.close(), consumer.close()]);
+  });
+
+  it('does not follow them when the update interval is 0', async () => {
+    const topic = uniqueTopic('fixed');
+    await admin.createTopic(topic, 1);
+    const consumer = await client.subscribe({ topic, subscription: 'sub', partitionsUpdateIntervalMs: 0 });
+    const producer = await client.createProducer({ topic, partitionsUpdateIntervalMs: 0 });
+    await admin.updatePartitions(topic, 2);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(consumer.topics).toEqual([`${topic}-partition-0`]);
+    expect(producer.numPartitions).toBe(1);
+    await Promise.all([producer.close(), consumer.close()]);
+  });
+});
+
 describe('flow control', () => {
   it('stops pulling when the application does not take messages', async () => {
     const topic = uniqueTopic('flow');
