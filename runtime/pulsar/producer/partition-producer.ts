@@ -9,6 +9,7 @@ import { MessageId } from '../message-id.ts';
 import { PulsarErrors, serverError } from '../pulsar-errors.ts';
 import { CommandType } from '../protocol/command-type.ts';
 import { CompressionType } from '../protocol/compression-type.ts';
+import { serverErrorName } from '../protocol/server-error.ts';
 import type { IncomingCommand } from '../protocol/incoming-command.ts';
 import { emptyMessageMetadata, writeProperties, type MessageMetadata } from '../protocol/message-metadata.ts';
 import { ProtobufWriter } from '../protocol/protobuf-writer.ts';
@@ -425,9 +426,23 @@ export class PartitionProducer implements ProducerHandler {
     this.release(n);
   }
 
+  /**
+   * As the Java client: NotAllowedError refuses one message (the broker goes on with the next, so
+   * only the op with that sequence id fails); other errors the client cannot retry fail everything
+   * pending (TopicTerminated and the like); the rest reconnect and resend.
+   */
   onSendError(command: Extract<IncomingCommand, { type: 8 }>): void {
     const error = serverError(command.error, command.message, `sending to ${this.settings.topic}`);
-    if (!error.retryable) {
+    if (serverErrorName(command.error) === 'NotAllowedError') {
+      const op = this.ops[this.opsHead];
+      if (op !== undefined && op.sequenceId === command.sequenceId) {
+        this.shiftOp();
+        for (const m of op.messages) m.reject(error);
+        this.settledCount += op.messages.length;
+        this.release(op.messages.length);
+        return;
+      }
+    } else if (!error.retryable) {
       this.failPending(error);
       return;
     }

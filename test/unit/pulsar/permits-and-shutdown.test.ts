@@ -184,3 +184,72 @@ describe('permits and shutdown', () => {
     expect(frames).toEqual([8 * 1024 * 1024]);
   });
 });
+
+describe('send errors from the broker (as the Java client handles them)', () => {
+  const SERVER_ERROR = { PersistenceError: 2, TopicTerminatedError: 15, NotAllowedError: 22 } as const;
+
+  async function producerWithThreeSends() {
+    const connection = fakeConnection(17);
+    let closes = 0;
+    connection.close = () => void closes++;
+    const producer = new PartitionProducer(fakeClient(connection), {
+      topic: 'persistent://public/default/t',
+      partition: -1,
+      producerName: undefined,
+      batchingEnabled: false,
+      batchKeyBased: false,
+      batchMaxMessages: 1,
+      batchMaxBytes: 1,
+      batchMaxDelayMs: 1,
+      compression: CompressionType.NONE,
+      sendTimeoutMs: 0,
+      maxPendingMessages: 100,
+      initialSequenceId: undefined,
+      properties: undefined,
+    });
+    await producer.start();
+    const sends = [0, 1, 2].map((i) => producer.send({ payload: Buffer.from(`m${i}`) }));
+    const outcomes = Promise.allSettled(sends);
+    await new Promise((resolve) => setImmediate(resolve));
+    const error = (name: keyof typeof SERVER_ERROR, sequenceId: bigint) =>
+      producer.onSendError({ type: 8, producerId: 0, sequenceId, error: SERVER_ERROR[name], message: name });
+    const receipt = (sequenceId: bigint) =>
+      producer.onSendReceipt({
+        type: 7,
+        producerId: 0,
+        sequenceId,
+        messageId: { ledgerId: 5, entryId: Number(sequenceId) },
+      } as never);
+    return { producer, outcomes, error, receipt, closes: () => closes };
+  }
+
+  it('NotAllowedError fails only the message with that sequence id; the others are stored', async () => {
+    const { producer, outcomes, error, receipt, closes } = await producerWithThreeSends();
+    receipt(0n);
+    error('NotAllowedError', 1n);
+    receipt(2n);
+    const settled = await outcomes;
+    expect(settled.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('NotAllowedError');
+    expect(closes()).toBe(0);
+    expect(producer.pendingMessages).toBe(0);
+    await producer.close({ flushTimeoutMs: 20 });
+  });
+
+  it('TopicTerminatedError fails everything pending', async () => {
+    const { producer, outcomes, error, receipt } = await producerWithThreeSends();
+    receipt(0n);
+    error('TopicTerminatedError', 1n);
+    const settled = await outcomes;
+    expect(settled.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    await producer.close({ flushTimeoutMs: 20 });
+  });
+
+  it('a retryable error reconnects to resend instead of failing anything', async () => {
+    const { producer, error, closes } = await producerWithThreeSends();
+    error('PersistenceError', 0n);
+    expect(closes()).toBe(1);
+    expect(producer.pendingMessages).toBe(3);
+    await producer.close({ flushTimeoutMs: 20 }).catch(() => undefined);
+  });
+});
