@@ -85,9 +85,15 @@ function checkExtensionValue(value: unknown): string | undefined {
   }
 }
 
+let lastValidTimestamp = '';
+
 /** RFC 3339 syntax and a real calendar instant. */
 export function isTimestamp(value: string): boolean {
-  return TIMESTAMP.test(value) && Number.isFinite(Date.parse(value));
+  // The events of a batch mostly share their times: the last valid one is remembered.
+  if (value === lastValidTimestamp) return true;
+  if (!TIMESTAMP.test(value) || !Number.isFinite(Date.parse(value))) return false;
+  lastValidTimestamp = value;
+  return true;
 }
 
 function clip(text: string): string {
