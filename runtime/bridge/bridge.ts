@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createHttpServer } from '../net/create-http-server.ts';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { KnmeshError } from '../errors/knmesh-error.ts';
@@ -138,7 +139,7 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
             logger: options.logger,
           })
         : redeliveryCountOnly;
-    this.#server = createServer((req, res) => this.#route(req, res));
+    this.#server = createHttpServer((req, res) => this.#route(req, res));
     this.#server.keepAliveTimeout = 65_000;
   }
 

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../net/create-http-server.ts';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { KnmeshError } from '../errors/knmesh-error.ts';
@@ -85,7 +86,7 @@ export class FunctionHost {
       events: this.#events,
       logger: options.logger,
     });
-    this.#server = createServer(app);
+    this.#server = createHttpServer(app);
     // Longer than the usual proxy idle timeouts, so the proxy (queue-proxy, the bridge) closes first.
     this.#server.keepAliveTimeout = 65_000;
     this.#server.headersTimeout = 66_000;

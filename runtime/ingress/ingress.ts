@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createHttpServer } from '../net/create-http-server.ts';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CloudEvent } from 'cloudevents';
@@ -116,7 +117,7 @@ export class Ingress {
       backoff: { initialMs: 100, maxMs: 10_000 },
     });
     this.#client = client;
-    this.#server = createServer((req, res) => {
+    this.#server = createHttpServer((req, res) => {
       this.#route(req, res).catch((error: unknown) => {
         this.#logger.error({ err: error }, 'unexpected failure in the HTTP layer');
         if (!res.headersSent)
