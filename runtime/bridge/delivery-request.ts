@@ -2,6 +2,7 @@ import type { CloudEventV1 } from 'cloudevents';
 import { ORDERED_BATCH_HEADER } from '../cloudevents/batch-results.ts';
 import { decodeData, parseJson } from '../cloudevents/decode-data.ts';
 import { httpBinding } from '../cloudevents/http-binding.ts';
+import { joinToUtf8 } from '../cloudevents/join-to-utf8.ts';
 import type { HttpMessage } from '../cloudevents/http-message.ts';
 import { eventToJson } from '../cloudevents/json-event-format.ts';
 import {
@@ -81,5 +82,5 @@ const ORDERED_BATCH = { ...BATCH, [ORDERED_BATCH_HEADER]: 'true' };
  * subscription) asks the host to run nothing after an event that failed retryably.
  */
 export function batchRequest(jsons: readonly string[], ordered = false): HttpMessage {
-  return { headers: ordered ? ORDERED_BATCH : BATCH, body: `[${jsons.join(',')}]` };
+  return { headers: ordered ? ORDERED_BATCH : BATCH, body: joinToUtf8('[', jsons, ']') };
 }

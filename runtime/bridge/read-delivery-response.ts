@@ -64,7 +64,7 @@ export function readBatchResponse(
   }
   let results: ReturnType<typeof decodeBatchResults>;
   try {
-    results = decodeBatchResults(answer.body.toString('utf8'), sentIds);
+    results = decodeBatchResults(answer.body, sentIds);
   } catch (error) {
     return all(invalidReply(answer.status, error));
   }

@@ -1,5 +1,6 @@
 import type { CloudEvent, CloudEventV1 } from 'cloudevents';
 import { CloudEventsErrors } from './cloudevents-errors.ts';
+import { joinToUtf8 } from './join-to-utf8.ts';
 import { eventFromJson, eventToJson } from './json-event-format.ts';
 
 /**
@@ -67,8 +68,8 @@ export function encodeBatchResult(result: BatchResult): string {
 }
 
 /** The batch-results body from results encoded with `encodeBatchResult`, in input order. */
-export function joinBatchResults(encoded: readonly string[]): string {
-  return `{"results":[${encoded.join(',')}]}`;
+export function joinBatchResults(encoded: readonly string[]): Buffer {
+  return joinToUtf8('{"results":[', encoded, ']}');
 }
 
 /**
@@ -76,13 +77,16 @@ export function joinBatchResults(encoded: readonly string[]): string {
  * any mismatch in count or id, or a malformed entry, fails the whole answer with
  * `KNMESH_CE_INVALID_BATCH_RESULTS` (retry the batch) — never a silent acknowledgement.
  */
-export function decodeBatchResults(body: string, inputIds: readonly string[]): ReceivedBatchResult[] {
+export function decodeBatchResults(
+  body: string | Buffer,
+  inputIds: readonly string[],
+): ReceivedBatchResult[] {
   const bad = (why: string): never => {
     throw CloudEventsErrors.invalidBatchResults.create(`invalid batch results: ${why}`);
   };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   } catch {
     return bad('not JSON');
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { joinToUtf8 } from '../../../../runtime/cloudevents/join-to-utf8.ts';
 import {
   decodeBatchResults,
   encodeBatchResult,
@@ -49,7 +50,7 @@ describe('batch results', () => {
 
   it('fails the whole answer when it does not follow the contract (the bridge retries the batch)', () => {
     const ok = encodeBatchResult({ id: 'a', status: 204 });
-    const cases: Array<[string, string[]]> = [
+    const cases: Array<[string | Buffer, string[]]> = [
       ['not json', ['a']],
       ['{"results":{}}', ['a']],
       [joinBatchResults([ok]), ['a', 'b']],
@@ -66,7 +67,7 @@ describe('batch results', () => {
       } catch (e) {
         error = e;
       }
-      expect(error, body).toBeInstanceOf(KnmeshError);
+      expect(error, String(body)).toBeInstanceOf(KnmeshError);
       expect((error as KnmeshError).code).toBe('KNMESH_CE_INVALID_BATCH_RESULTS');
       expect((error as KnmeshError).retryable).toBe(true);
     }
@@ -77,5 +78,20 @@ describe('batch results', () => {
       encodeBatchResult({ id: undefined, status: 400, error: { ...rejected, code: 'X' } }),
     ]);
     expect(decodeBatchResults(body, ['a'])[0]!.status).toBe(400);
+  });
+});
+
+describe('joinToUtf8', () => {
+  it('writes prefix, comma-joined parts and suffix as UTF-8, multi-byte characters included', () => {
+    const cases: Array<[string, string[], string]> = [
+      ['[', [], ']'],
+      ['[', ['{"a":1}'], ']'],
+      ['{"results":[', ['{"x":"é→😀"}', '{}', '"\\u0000"'], ']}'],
+      ['', ['a'.repeat(200_000), 'ü'.repeat(70_000)], ''],
+    ];
+    for (const [prefix, parts, suffix] of cases) {
+      const bytes = joinToUtf8(prefix, parts, suffix);
+      expect(bytes.equals(Buffer.from(prefix + parts.join(',') + suffix, 'utf8'))).toBe(true);
+    }
   });
 });
