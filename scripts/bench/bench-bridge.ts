@@ -556,13 +556,13 @@ async function main(): Promise<void> {
     verdict('knmesh batch / native throughput', 'knmesh-batch', batch, 1.0),
     `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MB** (${((maxBridgeRss * 1e6) / 2 ** 20).toFixed(0)} MiB) max over all rounds (target < 200 MB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
     '',
-    'How to read it: on two shared cores throughput follows the CPU spent per message, so the CPU columns',
-    `explain the ratios. The native function handles a message in-process with no hop ` +
-      `(${meanOf('native', (r) => r.bridgeCpuUs).toFixed(0)} µs for both localrun JVMs, which also take about 2 GB).`,
+    `How to read it: the native function handles a message in-process with no hop ` +
+      `(${meanOf('native', (r) => r.bridgeCpuUs).toFixed(0)} µs of CPU for both localrun JVMs, which also take about 2 GB).`,
     `Per-message delivery adds an HTTP round trip per message (${cpu('knmesh')} µs in bridge + function);`,
     `batched delivery amortises it over ${BATCH_SIZE} events but encodes every event and reply as CloudEvents JSON ` +
-      `(${cpu('knmesh-batch')} µs). ` +
-      'Figures move by up to 1.5× between rounds on this shared machine; what was tried is recorded below.',
+      `(${cpu('knmesh-batch')} µs). CPU is summed over the whole throughput phase and throughput taken in its middle, ` +
+      'so the two do not multiply into a utilisation. Figures move by up to 1.5× between rounds on this shared ' +
+      'machine; what was tried is recorded below.',
     '',
     `Load average of the (shared) machine at start and end: ${LOAD_AT_START} / ${loadavg()
       .map((l) => l.toFixed(2))
