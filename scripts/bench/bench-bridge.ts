@@ -30,6 +30,7 @@ import { PulsarClient } from '../../runtime/pulsar/pulsar-client.ts';
 import type { StandaloneInstance } from '../../runtime/pulsar/standalone/pulsar-standalone.ts';
 import { benchBroker } from './bench-broker.ts';
 import { measureHttpFloor, type HttpFloor } from './http-floor.ts';
+import { stopOnSignal } from './stop-on-signal.ts';
 
 const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 100_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
@@ -309,6 +310,7 @@ async function runSide(
     side === 'native'
       ? await startNative(instance, input, output, `native-excl-${round}`)
       : await startKnmesh(instance, input, output, side === 'knmesh-batch');
+  const forget = stopOnSignal(() => running.stop());
   if (side === 'native') {
     // The Java function gives both topics a STRING schema: a schemaless producer or consumer attached
     // first would make the broker refuse it ("active topic with empty schema"). Wait until its
@@ -443,6 +445,7 @@ async function runSide(
     };
   } finally {
     clearInterval(sampler);
+    forget();
     await running.stop();
     await producer.close();
     await consumer.close();

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { findFreePort } from '../../runtime/net/port-availability.ts';
+import { stopOnSignal } from './stop-on-signal.ts';
 import {
   DEFAULT_PULSAR_VERSION,
   defaultCacheDir,
@@ -24,7 +25,14 @@ export async function benchBroker(): Promise<{ instance: StandaloneInstance; sto
   }
   const home = join(root, '.knmesh', 'bench-pulsar');
   await PulsarStandalone.stop(home, { timeoutMs: 30_000 });
+  const starting = new AbortController();
+  const stopBroker = async (): Promise<void> => {
+    starting.abort();
+    await PulsarStandalone.stop(home, { timeoutMs: 30_000 });
+  };
+  const forget = stopOnSignal(stopBroker);
   const instance = await PulsarStandalone.start({
+    signal: starting.signal,
     home,
     version: process.env['KNMESH_PULSAR_VERSION'] ?? DEFAULT_PULSAR_VERSION,
     cacheDir: defaultCacheDir(process.env),
@@ -39,5 +47,11 @@ export async function benchBroker(): Promise<{ instance: StandaloneInstance; sto
     env: process.env,
     onProgress: (line) => console.error(`[pulsar] ${line}`),
   });
-  return { instance, stop: async () => void (await PulsarStandalone.stop(home, { timeoutMs: 30_000 })) };
+  return {
+    instance,
+    stop: async () => {
+      forget();
+      await stopBroker();
+    },
+  };
 }
