@@ -396,8 +396,13 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       // Only partitioned topics can grow (a plain topic never becomes partitioned).
       const partitioned = topics.filter((_, i) => counts[i]! > 0);
       discover = async () => {
-        const now = await Promise.all(partitioned.map((t) => this.partitionCount(t)));
-        return partitioned.flatMap((t, i) => partitionsOf(t, now[i]!));
+        // A topic whose count cannot be read this time, or reads 0 (deleted: the partitions' own
+        // consumers say so), keeps what it has; the others are still followed.
+        const now = await Promise.allSettled(partitioned.map((t) => this.partitionCount(t)));
+        return partitioned.flatMap((t, i) => {
+          const count = now[i]!;
+          return count.status === 'fulfilled' && count.value > 0 ? partitionsOf(t, count.value) : [];
+        });
       };
       intervalMs = partitioned.length === 0 ? 0 : (options.partitionsUpdateIntervalMs ?? 60_000);
     }

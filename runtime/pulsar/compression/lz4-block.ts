@@ -49,9 +49,16 @@ let scratch = Buffer.allocUnsafeSlow(0);
  */
 export function lz4Compress(src: Uint8Array): Buffer {
   const bound = lz4CompressBound(src.length);
-  if (bound > SCRATCH_LIMIT) return Buffer.from(compressInto(src, Buffer.allocUnsafe(bound)));
+  if (bound > SCRATCH_LIMIT) return ownCopy(compressInto(src, Buffer.allocUnsafe(bound)));
   if (scratch.length < bound) scratch = Buffer.allocUnsafeSlow(Math.max(bound, 64 * 1024));
-  return Buffer.from(compressInto(src, scratch));
+  return ownCopy(compressInto(src, scratch));
+}
+
+/** A copy in its own memory: a slice of Node's shared pool would pin the whole pool slab. */
+function ownCopy(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(out);
+  return out;
 }
 
 /** LZ4 block compression of `src` into `out` (at least `lz4CompressBound` long); the used part of `out`. */

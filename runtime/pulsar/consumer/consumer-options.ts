@@ -30,7 +30,7 @@ export interface ConsumerOptions {
   readonly batchIndexAck?: boolean;
   /** Acks are grouped for this long into one ACK frame; 0 sends each at once. Default 10 ms. */
   readonly ackGroupingMs?: number;
-  /** How often a pattern subscription looks for new or deleted topics; default 60 s. */
+  /** How often a pattern subscription looks for new or deleted topics; default 60 s, 0 never. */
   readonly patternDiscoveryIntervalMs?: number;
   /**
    * How often the partition count of partitioned topics is checked, so partitions added to a topic

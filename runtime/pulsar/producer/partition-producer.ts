@@ -427,27 +427,46 @@ export class PartitionProducer implements ProducerHandler {
   }
 
   /**
-   * As the Java client: NotAllowedError refuses one message (the broker goes on with the next, so
-   * only the op with that sequence id fails); other errors the client cannot retry fail everything
-   * pending (TopicTerminated and the like); the rest reconnect and resend.
+   * As the Java client: NotAllowedError refuses one message and the broker goes on with the next, so
+   * only the op with that sequence id fails — wherever it is in the queue (the broker refuses some
+   * sends, e.g. over a topic's size policy, before earlier ones are stored) and nothing else happens
+   * when no op has it; other errors the client cannot retry fail everything pending
+   * (TopicTerminated and the like); the rest reconnect and resend.
    */
   onSendError(command: Extract<IncomingCommand, { type: 8 }>): void {
     const error = serverError(command.error, command.message, `sending to ${this.settings.topic}`);
     if (serverErrorName(command.error) === 'NotAllowedError') {
-      const op = this.ops[this.opsHead];
-      if (op !== undefined && op.sequenceId === command.sequenceId) {
-        this.shiftOp();
-        for (const m of op.messages) m.reject(error);
-        this.settledCount += op.messages.length;
-        this.release(op.messages.length);
-        return;
-      }
-    } else if (!error.retryable) {
+      this.failOne(command.sequenceId, error);
+      return;
+    }
+    if (!error.retryable) {
       this.failPending(error);
       return;
     }
     this.client.logger.warn({ err: error }, 'pulsar: send failed, reconnecting to resend');
     this.connection?.close();
+  }
+
+  /** Fails the pending op of one sequence id (its lowest or highest) and takes it out of the queue. */
+  private failOne(sequenceId: bigint, error: Error): void {
+    let at = -1;
+    for (let i = this.opsHead; i < this.ops.length; i++) {
+      const op = this.ops[i]!;
+      if (op.sequenceId === sequenceId || op.highestSequenceId === sequenceId) {
+        at = i;
+        break;
+      }
+    }
+    if (at === -1) {
+      this.client.logger.warn({ err: error }, 'pulsar: send refused for a message no longer pending');
+      return;
+    }
+    const op = this.ops[at]!;
+    if (at === this.opsHead) this.shiftOp();
+    else this.ops.splice(at, 1);
+    for (const m of op.messages) m.reject(error);
+    this.settledCount += op.messages.length;
+    this.release(op.messages.length);
   }
 
   onBrokerClose(): void {

@@ -236,6 +236,19 @@ describe('send errors from the broker (as the Java client handles them)', () => 
     await producer.close({ flushTimeoutMs: 20 });
   });
 
+  it('NotAllowedError for a message behind the head fails only that one, without reconnecting', async () => {
+    const { producer, outcomes, error, receipt, closes } = await producerWithThreeSends();
+    error('NotAllowedError', 1n); // refused before message 0 is stored
+    error('NotAllowedError', 7n); // no such message: nothing happens
+    receipt(0n);
+    receipt(2n);
+    const settled = await outcomes;
+    expect(settled.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(closes()).toBe(0);
+    expect(producer.pendingMessages).toBe(0);
+    await producer.close({ flushTimeoutMs: 20 });
+  });
+
   it('TopicTerminatedError fails everything pending', async () => {
     const { producer, outcomes, error, receipt } = await producerWithThreeSends();
     receipt(0n);
