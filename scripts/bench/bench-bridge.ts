@@ -552,7 +552,7 @@ async function main(): Promise<void> {
     verdict('knmesh per-message / native throughput', 'knmesh', perMessage, 0.5),
     `  - the floor under it: a bare HTTP/1.1 round trip (undici → \`node:http\` echo of ${SIZE} bytes, ` +
       `${MAX_IN_FLIGHT} at once, no Pulsar, no CloudEvents) costs **${floor.cpuUsPerRequest.toFixed(0)} µs** of CPU ` +
-      `(client and server), against ${cpu('knmesh')} µs for bridge + function per message; at half the native ` +
+      `(client and server in one process: a lower bound), against ${cpu('knmesh')} µs for bridge + function per message; at half the native ` +
       `throughput the whole machine has ${fmt((cpus().length * 1e6) / (native.msgPerSec / 2))} µs of CPU per message ` +
       `for broker, load generator, bridge and function together (the broker took ${meanOf('knmesh', (r) => r.brokerCpuUs).toFixed(0)} µs ` +
       `and the generator ${meanOf('knmesh', (r) => r.generatorCpuUs).toFixed(0)} µs per message on this side)`,
