@@ -16,7 +16,16 @@ export interface KnmeshSettings {
   readonly kedaTokenKey: string;
   /** Topics besides the output topic that replies may name (`--allowed-reply-topic`). */
   readonly replyTopics: readonly string[];
+  /** The bridge's `--delivery`; undefined: its default (binary). */
+  readonly delivery: { readonly mode: DeliveryAnnotation; readonly path: Path } | undefined;
+  /** The bridge's `--batch-size`, with where it was written. */
+  readonly batchSize: { readonly value: number; readonly path: Path } | undefined;
 }
+
+type Path = readonly (string | number)[];
+
+export const DELIVERY_MODES = ['binary', 'structured', 'batch'] as const;
+export type DeliveryAnnotation = (typeof DELIVERY_MODES)[number];
 
 export interface AnnotationEntry {
   readonly key: string;
@@ -74,6 +83,18 @@ export const knmeshAnnotations: readonly AnnotationEntry[] = [
     kinds: ['Function'],
     default: '(none)',
     note: 'comma-separated topics besides output.topic that the function may publish replies to (bridge --allowed-reply-topic)',
+  },
+  {
+    key: 'knmesh.dev/delivery',
+    kinds: ['Function', 'Sink'],
+    default: 'binary',
+    note: 'how the bridge posts messages (bridge --delivery): `binary` or `structured` (one CloudEvent per request) or `batch` (several per request, for throughput; needs the knmesh function host, not a knmesh.dev/protocol: cloudevents image)',
+  },
+  {
+    key: 'knmesh.dev/batch-size',
+    kinds: ['Function', 'Sink'],
+    default: '100',
+    note: 'messages per request with knmesh.dev/delivery: batch (bridge --batch-size)',
   },
 ];
 
@@ -141,8 +162,28 @@ export function readKnmeshSettings(component: Component, diagnostics: Diagnostic
     diagnostics.error({ path: tokenKey.path, rule: 'must be a Secret key', value: tokenKey.value });
   }
 
+  let delivery: KnmeshSettings['delivery'];
+  const deliveryItem = found.get('knmesh.dev/delivery');
+  if (deliveryItem !== undefined) {
+    const mode = DELIVERY_MODES.find((m) => m === deliveryItem.value);
+    if (mode !== undefined) delivery = { mode, path: deliveryItem.path };
+    else
+      diagnostics.error({
+        path: deliveryItem.path,
+        rule: `must be ${DELIVERY_MODES.join(', ')}`,
+        value: deliveryItem.value,
+      });
+  }
+  const batchSizeValue = integer('knmesh.dev/batch-size', 1);
+  const batchSize =
+    batchSizeValue === undefined
+      ? undefined
+      : { value: batchSizeValue, path: found.get('knmesh.dev/batch-size')!.path };
+
   return {
     protocol,
+    delivery,
+    batchSize,
     partitionedTopics: list('knmesh.dev/partitioned-topics'),
     backlogThreshold: integer('knmesh.dev/backlog-threshold', 1),
     activationBacklogThreshold: integer('knmesh.dev/activation-backlog-threshold', 0) ?? 0,

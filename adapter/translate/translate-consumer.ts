@@ -179,6 +179,7 @@ export function translateConsumer(
     });
   }
   const deadLetterTopic = deadLetterTopicOf(c, tenant, pulsarNamespace, inputs.topics.length, d);
+  const delivery = deliveryOf(settings, runtime, d);
 
   const ns = c.namespace;
   const generatedEnv: Record<string, unknown>[] = [];
@@ -207,6 +208,7 @@ export function translateConsumer(
       : {}),
     guarantee,
     ...(s.maxPendingAsyncRequests === undefined ? {} : { maxInFlight: s.maxPendingAsyncRequests }),
+    ...delivery,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(s.maxMessageRetry === undefined ? {} : { maxRetries: s.maxMessageRetry }),
     ...(s.negativeAckRedeliveryDelayMs === undefined
@@ -316,6 +318,34 @@ export function translateConsumer(
     );
   }
   return objects;
+}
+
+/**
+ * The bridge's delivery options from the annotations. Batches need the knmesh function host: it
+ * answers with one result per event (docs/reply-contract.md); another CloudEvents server would take
+ * the batch as one event or refuse it.
+ */
+function deliveryOf(
+  settings: KnmeshSettings,
+  runtime: FunctionRuntime | undefined,
+  d: Diagnostics,
+): { delivery?: string; batchSize?: number } {
+  const { delivery, batchSize } = settings;
+  if (delivery?.mode === 'batch' && runtime !== undefined && !runtime.knmeshServe) {
+    d.error({
+      path: delivery.path,
+      rule: 'batch needs the knmesh function host (genericRuntime): a knmesh.dev/protocol: cloudevents image gets one event per request (binary or structured)',
+      value: delivery.mode,
+    });
+    return {};
+  }
+  if (batchSize !== undefined && delivery?.mode !== 'batch') {
+    d.warning({ path: batchSize.path, rule: 'ignored: applies with knmesh.dev/delivery: batch' });
+  }
+  return {
+    ...(delivery === undefined ? {} : { delivery: delivery.mode }),
+    ...(batchSize !== undefined && delivery?.mode === 'batch' ? { batchSize: batchSize.value } : {}),
+  };
 }
 
 function replyTopicsOf(c: Component, settings: KnmeshSettings, d: Diagnostics): string[] {

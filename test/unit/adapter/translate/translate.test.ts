@@ -296,7 +296,7 @@ describe('knmesh annotations', () => {
       ),
     );
     expect(messages(r)).toEqual([
-      'error metadata.annotations["knmesh.dev/backlog-treshold"]: unknown knmesh annotation (known: knmesh.dev/protocol, knmesh.dev/partitioned-topics, knmesh.dev/backlog-threshold, knmesh.dev/activation-backlog-threshold, knmesh.dev/polling-interval, knmesh.dev/cooldown-period, knmesh.dev/keda-token-key, knmesh.dev/reply-topics)',
+      'error metadata.annotations["knmesh.dev/backlog-treshold"]: unknown knmesh annotation (known: knmesh.dev/protocol, knmesh.dev/partitioned-topics, knmesh.dev/backlog-threshold, knmesh.dev/activation-backlog-threshold, knmesh.dev/polling-interval, knmesh.dev/cooldown-period, knmesh.dev/keda-token-key, knmesh.dev/reply-topics, knmesh.dev/delivery, knmesh.dev/batch-size)',
       'error metadata.annotations["knmesh.dev/protocol"] = "grpc": must be cloudevents',
       'error metadata.annotations["knmesh.dev/polling-interval"] = "soon": must be an integer of at least 1',
     ]);
@@ -350,6 +350,62 @@ describe('knmesh annotations', () => {
       'error metadata.annotations["knmesh.dev/reply-topics"]: needs spec.output.topic: replies go to the output topic unless they name one of these',
       'error metadata.annotations["knmesh.dev/partitioned-topics"] = "persistent://public/default/zzz": names a topic that is not an input topic',
     ]);
+  });
+});
+
+describe('delivery annotations', () => {
+  it('turn on batched delivery for the knmesh function host; the bridge reads what is written', () => {
+    const r = one(
+      fn({}, { annotations: { 'knmesh.dev/delivery': 'batch', 'knmesh.dev/batch-size': '250' } }),
+    );
+    expect(messages(r)).toEqual([]);
+    const env = bridgeEnv(r);
+    expect([env['KNMESH_DELIVERY'], env['KNMESH_BATCH_SIZE']]).toEqual(['batch', '250']);
+    const { config } = parseOptions(bridgeOptions, {
+      argv: [],
+      env: { ...env, brokerServiceURL: 'pulsar://broker:6650', webServiceURL: 'http://broker:8080' },
+    });
+    expect([config.delivery, config.batchSize]).toEqual(['batch', 250]);
+  });
+
+  it('leave the bridge at its default without them, and pass structured delivery to any image', () => {
+    expect(bridgeEnv(one(fn()))['KNMESH_DELIVERY']).toBeUndefined();
+    const r = one(
+      fn(
+        { image: 'registry.example/fn:1', genericRuntime: undefined },
+        { annotations: { 'knmesh.dev/protocol': 'cloudevents', 'knmesh.dev/delivery': 'structured' } },
+      ),
+    );
+    expect(messages(r)).toEqual([]);
+    expect(bridgeEnv(r)['KNMESH_DELIVERY']).toBe('structured');
+  });
+
+  it('refuse batches to a CloudEvents image, bad values, and say when a batch size is ignored', () => {
+    const image = { image: 'registry.example/fn:1', genericRuntime: undefined };
+    expect(
+      messages(
+        one(
+          fn(image, {
+            annotations: { 'knmesh.dev/protocol': 'cloudevents', 'knmesh.dev/delivery': 'batch' },
+          }),
+        ),
+      ),
+    ).toEqual([
+      'error metadata.annotations["knmesh.dev/delivery"] = "batch": batch needs the knmesh function host (genericRuntime): a knmesh.dev/protocol: cloudevents image gets one event per request (binary or structured)',
+    ]);
+    expect(
+      messages(
+        one(fn({}, { annotations: { 'knmesh.dev/delivery': 'batched', 'knmesh.dev/batch-size': '0' } })),
+      ),
+    ).toEqual([
+      'error metadata.annotations["knmesh.dev/delivery"] = "batched": must be binary, structured, batch',
+      'error metadata.annotations["knmesh.dev/batch-size"] = "0": must be an integer of at least 1',
+    ]);
+    const ignored = one(fn({}, { annotations: { 'knmesh.dev/batch-size': '50' } }));
+    expect(messages(ignored)).toEqual([
+      'warning metadata.annotations["knmesh.dev/batch-size"]: ignored: applies with knmesh.dev/delivery: batch',
+    ]);
+    expect(bridgeEnv(ignored)['KNMESH_BATCH_SIZE']).toBeUndefined();
   });
 });
 
