@@ -160,6 +160,15 @@ const cases: { name: string; input: string | Uint8Array; args?: string[]; stderr
       '-:8:3: error: document 1 (Function fn): spec.image = "registry.example.com/fn:1": an image alone does not say how to call it: add annotation knmesh.dev/protocol: cloudevents (a CloudEvents HTTP server) or a genericRuntime',
   },
   {
+    name: 'batched delivery to a CloudEvents image',
+    input: fn(
+      BASE.replace(RUNTIME, '  image: registry.example.com/fn:1\n'),
+      'name: fn\n  annotations:\n    knmesh.dev/protocol: cloudevents\n    knmesh.dev/delivery: batch',
+    ),
+    stderr:
+      '-:7:5: error: document 1 (Function fn): metadata.annotations["knmesh.dev/delivery"] = "batch": batch needs the knmesh function host (genericRuntime): a knmesh.dev/protocol: cloudevents image gets one event per request (binary or structured)',
+  },
+  {
     name: 'a credential in funcConfig (value never shown)',
     input: fn(BASE + '  funcConfig:\n    db:\n      password: hunter2\n'),
     stderr:
