@@ -285,16 +285,14 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     create: (target: Target) => PartitionProducer,
     intervalMs: number,
   ): void {
-    let timer: unknown;
-    let stopped = false;
-    const tick = async (): Promise<void> => {
+    producer.onClose = this.repeat(intervalMs, async (stopped) => {
       try {
         const count = await this.partitionCount(producer.topic);
         const have = producer.numPartitions;
-        if (count > have && !stopped) {
+        if (count > have && !stopped()) {
           const added = partitionsOf(producer.topic, count).slice(have).map(create);
           await this.startAll(added);
-          if (stopped) await Promise.all(added.map((p) => p.close()));
+          if (stopped()) await Promise.all(added.map((p) => p.close()));
           else {
             producer.addPartitions(added);
             this.logger.info(
@@ -306,17 +304,31 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       } catch (error) {
         this.logger.warn({ err: error, topic: producer.topic }, 'pulsar: partition update failed');
       }
-      if (!stopped) schedule();
-    };
+    });
+  }
+
+  /**
+   * Runs `tick` every `intervalMs` — the next run is scheduled when one has ended, so runs never
+   * overlap — until the returned function is called; `tick` is told whether that has happened.
+   */
+  private repeat(intervalMs: number, tick: (stopped: () => boolean) => Promise<void>): () => void {
+    let timer: unknown;
+    let stopped = false;
     const schedule = (): void => {
-      timer = this.timers.setTimeout(() => void tick(), intervalMs);
+      timer = this.timers.setTimeout(() => {
+        void tick(() => stopped)
+          .catch(() => undefined) // each tick reports its own failures
+          .then(() => {
+            if (!stopped) schedule();
+          });
+      }, intervalMs);
       (timer as { unref?: () => void }).unref?.();
     };
-    producer.onClose = () => {
+    schedule();
+    return () => {
       stopped = true;
       this.timers.clearTimeout(timer);
     };
-    schedule();
   }
 
   private async startAll(
@@ -451,15 +463,13 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
     intervalMs: number,
     removeVanished: boolean,
   ): void {
-    let timer: unknown;
-    let stopped = false;
-    const tick = async (): Promise<void> => {
+    consumer.onClose = this.repeat(intervalMs, async (stopped) => {
       try {
         const found = await discover();
         const current = new Set(consumer.topics);
         const wanted = new Set(found.map((f) => f.topic));
         for (const { topic, partition } of found) {
-          if (current.has(topic) || stopped) continue;
+          if (current.has(topic) || stopped()) continue;
           const part = new TopicConsumer(this, consumer, { ...base, topic, partition });
           consumer.addPart(part);
           try {
@@ -481,17 +491,7 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       } catch (error) {
         this.logger.warn({ err: error }, 'pulsar: topic and partition discovery failed');
       }
-      if (!stopped) schedule();
-    };
-    const schedule = (): void => {
-      timer = this.timers.setTimeout(() => void tick(), intervalMs);
-      (timer as { unref?: () => void }).unref?.();
-    };
-    consumer.onClose = () => {
-      stopped = true;
-      this.timers.clearTimeout(timer);
-    };
-    schedule();
+    });
   }
 
   /** Closes every producer and consumer (flushing what they hold), then the connections. */

@@ -57,6 +57,25 @@ function fakeClient(connection: unknown) {
   };
 }
 
+/** A producer without batching or send timeout on a fake connection. */
+function unbatchedProducer(connection: unknown, maxPendingMessages: number): PartitionProducer {
+  return new PartitionProducer(fakeClient(connection), {
+    topic: 'persistent://public/default/t',
+    partition: -1,
+    producerName: undefined,
+    batchingEnabled: false,
+    batchKeyBased: false,
+    batchMaxMessages: 1,
+    batchMaxBytes: 1,
+    batchMaxDelayMs: 1,
+    compression: CompressionType.NONE,
+    sendTimeoutMs: 0,
+    maxPendingMessages,
+    initialSequenceId: undefined,
+    properties: undefined,
+  });
+}
+
 /** The part of a MESSAGE frame after the command, as the connection hands it to a consumer. */
 function messagePayload(numMessagesInBatch: number | undefined): { frame: Buffer; offset: number } {
   const metadata = { ...emptyMessageMetadata(), producerName: 'p', numMessagesInBatch };
@@ -144,21 +163,7 @@ describe('permits and shutdown', () => {
   });
 
   it('every send waiting for room in a full producer settles when the producer closes', async () => {
-    const producer = new PartitionProducer(fakeClient(fakeConnection(17)), {
-      topic: 'persistent://public/default/t',
-      partition: -1,
-      producerName: undefined,
-      batchingEnabled: false,
-      batchKeyBased: false,
-      batchMaxMessages: 1,
-      batchMaxBytes: 1,
-      batchMaxDelayMs: 1,
-      compression: CompressionType.NONE,
-      sendTimeoutMs: 0,
-      maxPendingMessages: 1,
-      initialSequenceId: undefined,
-      properties: undefined,
-    });
+    const producer = unbatchedProducer(fakeConnection(17), 1);
     await producer.start();
     const outcomes = await Promise.allSettled([
       ...[0, 1, 2, 3].map((i) => producer.send({ payload: Buffer.from(`m${i}`) })),
@@ -192,21 +197,7 @@ describe('send errors from the broker (as the Java client handles them)', () => 
     const connection = fakeConnection(17);
     let closes = 0;
     connection.close = () => void closes++;
-    const producer = new PartitionProducer(fakeClient(connection), {
-      topic: 'persistent://public/default/t',
-      partition: -1,
-      producerName: undefined,
-      batchingEnabled: false,
-      batchKeyBased: false,
-      batchMaxMessages: 1,
-      batchMaxBytes: 1,
-      batchMaxDelayMs: 1,
-      compression: CompressionType.NONE,
-      sendTimeoutMs: 0,
-      maxPendingMessages: 100,
-      initialSequenceId: undefined,
-      properties: undefined,
-    });
+    const producer = unbatchedProducer(connection, 100);
     await producer.start();
     const sends = [0, 1, 2].map((i) => producer.send({ payload: Buffer.from(`m${i}`) }));
     const outcomes = Promise.allSettled(sends);
