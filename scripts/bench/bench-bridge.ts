@@ -12,8 +12,8 @@
  * goes first; the best round of each side counts. Writes the "## Bridge" section of docs/benchmarks.md.
  *
  * Env: BENCH_MESSAGES (default 100000), BENCH_ROUNDS (2), BENCH_SIZE (bytes, 1024), BENCH_RATE
- * (msg/s for latency, 2000), BENCH_LATENCY_SECONDS (10), BENCH_MAX_IN_FLIGHT (per-message bridge,
- * 64), BENCH_BATCH_SIZE (100), BENCH_BATCH_MAX_IN_FLIGHT (300), KNMESH_BENCH_PULSAR=reuse (use `knmesh pulsar start`'s broker), BENCH_NO_WRITE=1,
+ * (msg/s for latency, 2000), BENCH_WARMUP (messages through each side before measuring, 100000), BENCH_LATENCY_SECONDS (10), BENCH_MAX_IN_FLIGHT (per-message bridge,
+ * 64), BENCH_BATCH_SIZE (100), BENCH_BATCH_MAX_IN_FLIGHT (300), KNMESH_BENCH_PULSAR=reuse (use `knmesh pulsar start`'s broker), BENCH_NO_WRITE=1, BENCH_BRIDGE_ARGS (extra bridge flags),
  * BENCH_PROFILE=1 (the bridge and knmesh serve run with --cpu-prof into .knmesh/bench-profiles), BENCH_SIDES (a
  * comma-separated subset, for profiling; nothing is written then).
  */
@@ -27,6 +27,8 @@ import { BRIDGE_NODE_OPTIONS, BRIDGE_PROCESS_ENV } from '../../adapter/translate
 import { findFreePort } from '../../runtime/net/port-availability.ts';
 import { PulsarAdmin } from '../../runtime/pulsar/admin/pulsar-admin.ts';
 import { PulsarClient } from '../../runtime/pulsar/pulsar-client.ts';
+import type { Consumer } from '../../runtime/pulsar/consumer/consumer.ts';
+import type { Producer } from '../../runtime/pulsar/producer/producer.ts';
 import type { StandaloneInstance } from '../../runtime/pulsar/standalone/pulsar-standalone.ts';
 import { benchBroker } from './bench-broker.ts';
 import { measureHttpFloor, type HttpFloor } from './http-floor.ts';
@@ -39,6 +41,7 @@ const RATE = Number(process.env['BENCH_RATE'] ?? 2000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 10);
 const MAX_IN_FLIGHT = Number(process.env['BENCH_MAX_IN_FLIGHT'] ?? 64);
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 100_000);
 const BATCH_SIZE = Number(process.env['BENCH_BATCH_SIZE'] ?? 100);
 const BATCH_IN_FLIGHT = Number(process.env['BENCH_BATCH_MAX_IN_FLIGHT'] ?? 300);
 // The bridge runs with the V8 flags its Deployment sets (the translator's NODE_OPTIONS).
@@ -60,12 +63,12 @@ interface Result {
   readonly rssMB: number;
   /** Max RSS of knmesh serve, MB (knmesh sides). */
   readonly functionRssMB: number;
-  /** CPU µs per message during the throughput phase: the bridge (native: the whole JVM), the function. */
-  readonly bridgeCpuUs: number;
-  readonly functionCpuUs: number;
-  /** CPU µs per message of the broker (standalone JVM: broker and bookie) and of this load generator. */
-  readonly brokerCpuUs: number;
-  readonly generatorCpuUs: number;
+  /**
+   * CPU per message over the window the throughput is taken from (10 % to 90 % of the outputs): the
+   * bridge (native: both JVMs), the function, the broker (standalone JVM: broker and bookie), this
+   * load generator, and how busy the whole machine was.
+   */
+  readonly cpu: WindowCpu;
 }
 
 interface Running {
@@ -121,6 +124,59 @@ function treeCpuSeconds(pid: number | undefined): number {
   }
   for (const child of childrenOf(pid)) total += treeCpuSeconds(child);
   return total;
+}
+
+/** Busy and total jiffies of the whole machine, from /proc/stat (idle and iowait count as not busy). */
+function machineJiffies(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+/** CPU used so far by each party of a side, to difference over a window. */
+interface CpuSnapshot {
+  readonly bridge: number;
+  readonly fn: number;
+  readonly broker: number;
+  readonly generator: number;
+  readonly machine: { busy: number; total: number };
+}
+
+function cpuSnapshot(pids: Running['pids'], brokerPid: number): CpuSnapshot {
+  const own = process.cpuUsage();
+  return {
+    bridge: treeCpuSeconds(pids.bridge ?? pids.fn),
+    fn: pids.bridge === undefined ? 0 : treeCpuSeconds(pids.fn),
+    broker: treeCpuSeconds(brokerPid),
+    generator: (own.user + own.system) / 1e6,
+    machine: machineJiffies(),
+  };
+}
+
+/** CPU µs per message of each party between two snapshots, and how busy the machine was. */
+interface WindowCpu {
+  readonly bridgeUs: number;
+  readonly functionUs: number;
+  readonly brokerUs: number;
+  readonly generatorUs: number;
+  readonly machineBusyPct: number;
+}
+
+function windowCpu(a: CpuSnapshot, b: CpuSnapshot, messages: number): WindowCpu {
+  const per = (x: number, y: number): number => ((y - x) / messages) * 1e6;
+  return {
+    bridgeUs: per(a.bridge, b.bridge),
+    functionUs: per(a.fn, b.fn),
+    brokerUs: per(a.broker, b.broker),
+    generatorUs: per(a.generator, b.generator),
+    machineBusyPct:
+      (100 * (b.machine.busy - a.machine.busy)) / Math.max(1, b.machine.total - a.machine.total),
+  };
 }
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
@@ -253,6 +309,8 @@ async function startKnmesh(
     ...(process.env['BENCH_RECEIVER_QUEUE']
       ? ['--receiver-queue-size', process.env['BENCH_RECEIVER_QUEUE']]
       : []),
+    // Further bridge flags for experiments (space-separated), e.g. "--publish-delay-ms 10".
+    ...(process.env['BENCH_BRIDGE_ARGS'] ?? '').split(' ').filter(Boolean),
     // The Java function reads its input as a String; this is how the bridge says the same.
     '--input-content-type',
     'text/plain; charset=utf-8',
@@ -289,6 +347,38 @@ async function startKnmesh(
 interface Output {
   readonly arrivals: Float64Array;
   count: number;
+}
+
+/**
+ * Produces `count` messages as fast as the producer takes them while receiving the outputs;
+ * `onArrival` sees the running count after each output.
+ */
+async function pump(
+  count: number,
+  producer: Producer,
+  consumer: Consumer,
+  payload: Buffer,
+  onArrival: (count: number) => void,
+): Promise<Output> {
+  const out: Output = { arrivals: new Float64Array(count), count: 0 };
+  const receiving = (async () => {
+    const deadline = performance.now() + 600_000;
+    while (out.count < count && performance.now() < deadline) {
+      const m = await consumer.tryReceive(1000);
+      if (m === undefined) continue;
+      out.arrivals[out.count++] = performance.now();
+      onArrival(out.count);
+      consumer.ack(m);
+    }
+  })();
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    sends.push(producer.send({ payload }));
+    if (sends.length >= 2000) await Promise.all(sends.splice(0));
+  }
+  await Promise.all(sends);
+  await receiving;
+  return out;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -361,48 +451,28 @@ async function runSide(
     consumer.ack(first);
     log(`${side}: ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-    // Throughput.
-    const out: Output = { arrivals: new Float64Array(MESSAGES), count: 0 };
-    const receiving = (async () => {
-      const deadline = performance.now() + 600_000;
-      while (out.count < MESSAGES && performance.now() < deadline) {
-        const m = await consumer.tryReceive(1000);
-        if (m === undefined) continue;
-        out.arrivals[out.count++] = performance.now();
-        consumer.ack(m);
-      }
-    })();
-    const cpuBefore = [
-      treeCpuSeconds(running.pids.bridge ?? running.pids.fn),
-      treeCpuSeconds(running.pids.fn),
-      treeCpuSeconds(instance.pid),
-    ];
-    const generatorBefore = process.cpuUsage();
-    const sends: Promise<unknown>[] = [];
-    for (let i = 0; i < MESSAGES; i++) {
-      sends.push(producer.send({ payload }));
-      if (sends.length >= 2000) await Promise.all(sends.splice(0));
+    // Warm-up: the same load, unmeasured, so that both sides are compared warm (the JVMs' JIT
+    // compilers take tens of thousands of messages; a cold JVM ran at two thirds of its warm rate).
+    if (WARMUP > 0) {
+      const warm = await pump(WARMUP, producer, consumer, payload, () => undefined);
+      if (warm.count < WARMUP) throw new Error(`${side}: only ${warm.count} of ${WARMUP} warm-up outputs`);
+      log(`${side}: warmed up with ${fmt(WARMUP)} messages`);
     }
-    await Promise.all(sends);
-    await receiving;
-    const cpuAfter = [
-      treeCpuSeconds(running.pids.bridge ?? running.pids.fn),
-      treeCpuSeconds(running.pids.fn),
-      treeCpuSeconds(instance.pid),
-    ];
-    const generator = process.cpuUsage(generatorBefore);
-    const generatorCpuUs = (generator.user + generator.system) / MESSAGES;
-    const brokerCpuUs = ((cpuAfter[2]! - cpuBefore[2]!) / MESSAGES) * 1e6;
-    const bridgeCpuUs = ((cpuAfter[0]! - cpuBefore[0]!) / MESSAGES) * 1e6;
-    const functionCpuUs = side === 'native' ? 0 : ((cpuAfter[1]! - cpuBefore[1]!) / MESSAGES) * 1e6;
-    if (out.count < MESSAGES) throw new Error(`${side}: only ${out.count} of ${MESSAGES} outputs`);
+
+    // Throughput.
     const lo = Math.floor(MESSAGES * 0.1);
     const hi = Math.floor(MESSAGES * 0.9);
+    const snapshots: CpuSnapshot[] = [];
+    const out = await pump(MESSAGES, producer, consumer, payload, (count) => {
+      if (count === lo + 1 || count === hi + 1) snapshots.push(cpuSnapshot(running.pids, instance.pid));
+    });
+    if (out.count < MESSAGES) throw new Error(`${side}: only ${out.count} of ${MESSAGES} outputs`);
+    const cpu = windowCpu(snapshots[0]!, snapshots[1]!, hi - lo);
     const msgPerSec = (hi - lo) / ((out.arrivals[hi]! - out.arrivals[lo]!) / 1000);
     log(
       `${side}: ${Math.round(msgPerSec)} msg/s, RSS ${rss.toFixed(0)} MB, CPU per message ` +
-        `${bridgeCpuUs.toFixed(0)} µs (${side === 'native' ? 'JVM' : 'bridge'}) + ${functionCpuUs.toFixed(0)} µs (function), ` +
-        `broker ${brokerCpuUs.toFixed(0)} µs, load generator ${generatorCpuUs.toFixed(0)} µs`,
+        `${cpu.bridgeUs.toFixed(0)} µs (${side === 'native' ? 'JVMs' : 'bridge'}) + ${cpu.functionUs.toFixed(0)} µs (function), ` +
+        `broker ${cpu.brokerUs.toFixed(0)} µs, load generator ${cpu.generatorUs.toFixed(0)} µs; machine ${cpu.machineBusyPct.toFixed(0)} % busy`,
     );
 
     // Latency at a fixed rate.
@@ -438,10 +508,7 @@ async function runSide(
       p99Ms: p99,
       rssMB: rss,
       functionRssMB: fnRss,
-      bridgeCpuUs,
-      functionCpuUs,
-      brokerCpuUs,
-      generatorCpuUs,
+      cpu,
     };
   } finally {
     clearInterval(sampler);
@@ -506,13 +573,18 @@ async function main(): Promise<void> {
     ...results['knmesh-batch'].map((r) => r.rssMB),
   );
   const rounds = (side: SideName): string => results[side].map((r) => fmt(r.msgPerSec)).join(' / ');
+  const us = (side: SideName, pick: (c: WindowCpu) => number): number => meanOf(side, (r) => pick(r.cpu));
   const cpu = (side: SideName): string =>
     side === 'native'
-      ? `${meanOf(side, (r) => r.bridgeCpuUs).toFixed(0)} (both JVMs)`
-      : `${meanOf(side, (r) => r.bridgeCpuUs).toFixed(0)} + ${meanOf(side, (r) => r.functionCpuUs).toFixed(0)}`;
+      ? `${us(side, (c) => c.bridgeUs).toFixed(0)} (both JVMs)`
+      : `${us(side, (c) => c.bridgeUs).toFixed(0)} + ${us(side, (c) => c.functionUs).toFixed(0)}`;
+  /** CPU µs per message of everything on the machine: what one message costs the two cores. */
+  const total = (side: SideName): number =>
+    us(side, (c) => c.bridgeUs + c.functionUs + c.brokerUs + c.generatorUs);
   const row = (name: string, side: SideName, best: Result): string =>
     `| ${name} | ${fmt(best.msgPerSec)} | ${fmt(median(side))} | ${rounds(side)} | ${best.p50Ms} | ${best.p99Ms} | ` +
-    `${cpu(side)} | ${meanOf(side, (r) => r.brokerCpuUs).toFixed(0)} | ` +
+    `${cpu(side)} | ${us(side, (c) => c.brokerUs).toFixed(0)} | ${us(side, (c) => c.generatorUs).toFixed(0)} | ` +
+    `${total(side).toFixed(0)} | ${us(side, (c) => c.machineBusyPct).toFixed(0)} | ` +
     `${Math.max(...results[side].map((r) => r.rssMB)).toFixed(0)} | ` +
     `${side === 'native' ? '—' : Math.max(...results[side].map((r) => r.functionRssMB)).toFixed(0)} |`;
   const verdict = (name: string, side: SideName, best: Result, target: number): string => {
@@ -529,7 +601,8 @@ async function main(): Promise<void> {
     `Run ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ` +
       `${Math.round(totalmem() / 2 ** 30)} GiB; one fresh Pulsar 4.0.8 standalone broker shared by everything ` +
       `(broker, bookie, the functions, the bridge and the load generator on the same two cores).`,
-    `Pipeline: input topic → function → output topic, ${fmt(MESSAGES)} messages of ${SIZE} bytes, at-least-once, ` +
+    `Pipeline: input topic → function → output topic, ${fmt(MESSAGES)} messages of ${SIZE} bytes measured after ` +
+      `${fmt(WARMUP)} unmeasured ones through the same side (so both are compared warm), at-least-once, ` +
       `shared subscription, ${ROUNDS} rounds rotating who goes first.`,
     '',
     '- **native**: `pulsar-admin functions localrun` of the distribution’s Java `ExclamationFunction` (ATLEAST_ONCE; localrun runs a launcher JVM and the function’s JVM)',
@@ -540,11 +613,11 @@ async function main(): Promise<void> {
     '',
     'Throughput is taken from the output arrival times between 10 % and 90 % of the messages, produced as fast as',
     `possible while the side runs; latency is send → output received at ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s`,
-    '(best round). CPU is user + system time per message during the throughput phase, from /proc (mean of the',
-    'rounds): it moves much less than throughput on this shared machine.',
+    '(best round). CPU is user + system time per message over the same 10–90 % window, from /proc (mean of the',
+    'rounds); "all" adds up every process on the machine, and "busy" is the share of both cores in use then.',
     '',
-    '| side | msg/s best | median | per round | p50 ms | p99 ms | CPU µs/msg (bridge + function) | broker CPU µs/msg | RSS MB max (bridge; native: JVMs) | knmesh serve RSS MB |',
-    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| side | msg/s best | median | per round | p50 ms | p99 ms | CPU µs/msg bridge + function | broker | generator | all | busy % | RSS MB max (bridge; native: JVMs) | knmesh serve RSS MB |',
+    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     row('native', 'native', native),
     row('knmesh', 'knmesh', perMessage),
     row('knmesh batch', 'knmesh-batch', batch),
@@ -554,18 +627,20 @@ async function main(): Promise<void> {
       `${MAX_IN_FLIGHT} at once, no Pulsar, no CloudEvents) costs **${floor.cpuUsPerRequest.toFixed(0)} µs** of CPU ` +
       `(client and server in one process: a lower bound), against ${cpu('knmesh')} µs for bridge + function per message; at half the native ` +
       `throughput the whole machine has ${fmt((cpus().length * 1e6) / (native.msgPerSec / 2))} µs of CPU per message ` +
-      `for broker, load generator, bridge and function together (the broker took ${meanOf('knmesh', (r) => r.brokerCpuUs).toFixed(0)} µs ` +
-      `and the generator ${meanOf('knmesh', (r) => r.generatorCpuUs).toFixed(0)} µs per message on this side)`,
+      `for broker, load generator, bridge and function together (the broker took ${us('knmesh', (c) => c.brokerUs).toFixed(0)} µs ` +
+      `and the generator ${us('knmesh', (c) => c.generatorUs).toFixed(0)} µs per message on this side)`,
     verdict('knmesh batch / native throughput', 'knmesh-batch', batch, 1.0),
     `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MB** (${((maxBridgeRss * 1e6) / 2 ** 20).toFixed(0)} MiB) max over all rounds (target < 200 MB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
     '',
-    `How to read it: the native function handles a message in-process with no hop ` +
-      `(${meanOf('native', (r) => r.bridgeCpuUs).toFixed(0)} µs of CPU for both localrun JVMs, which also take about 2 GB).`,
-    `Per-message delivery adds an HTTP round trip per message (${cpu('knmesh')} µs in bridge + function);`,
-    `batched delivery amortises it over ${BATCH_SIZE} events but encodes every event and reply as CloudEvents JSON ` +
-      `(${cpu('knmesh-batch')} µs). CPU is summed over the whole throughput phase and throughput taken in its middle, ` +
-      'so the two do not multiply into a utilisation. Figures move by up to 1.5× between rounds on this shared ' +
-      'machine; what was tried is recorded below.',
+    `How to read it: the machine is nearly saturated on every side, so throughput follows from what one message costs ` +
+      `all processes together ("all"). The warm native function handles a message in-process with no hop ` +
+      `(${us('native', (c) => c.bridgeUs).toFixed(0)} µs for both localrun JVMs, which also take about 2 GB; ` +
+      `${total('native').toFixed(0)} µs with broker and generator). ` +
+      `Per-message delivery adds an HTTP round trip per message (${cpu('knmesh')} µs in bridge + function, ` +
+      `${total('knmesh').toFixed(0)} µs in all); batched delivery amortises it over ${BATCH_SIZE} events but still ` +
+      `consumes, encodes as CloudEvents JSON, decodes and produces every message in JavaScript ` +
+      `(${cpu('knmesh-batch')} µs, ${total('knmesh-batch').toFixed(0)} µs in all). ` +
+      'Figures move by up to 1.5× between rounds on this shared machine; what was tried is recorded below.',
     '',
     `Load average of the (shared) machine at start and end: ${LOAD_AT_START} / ${loadavg()
       .map((l) => l.toFixed(2))
