@@ -148,6 +148,15 @@ export const bridgeOptions = {
     description: 'compression of published replies',
     default: 'lz4',
   }),
+  publishDelayMs: option.integer({
+    flag: 'publish-delay-ms',
+    description:
+      'longest wait to gather replies into one producer batch (Pulsar Functions wait 10 ms; longer batches ' +
+      'cost the broker less per message, and each reply waits up to this long)',
+    default: 1,
+    min: 0,
+    max: 1000,
+  }),
   maxPendingMessages: option.integer({
     flag: 'max-pending-messages',
     description: 'replies awaiting broker acknowledgement before publishing waits',

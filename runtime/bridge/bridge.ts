@@ -112,7 +112,7 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
       client,
       compression: config.compression,
       maxPendingMessages: config.maxPendingMessages,
-      batchDelayMs: 1,
+      batchDelayMs: config.publishDelayMs,
       logger: options.logger,
       ...(effectivelyOnce
         ? {

@@ -214,6 +214,31 @@ describe('replies', () => {
     await out.close();
   });
 
+  it('are gathered into producer batches for --publish-delay-ms', async () => {
+    // 20 inputs delivered at once; the function answers each after a random 0-4 ms. Waiting 500 ms
+    // puts every reply into one batch (one broker entry); the default 1 ms spreads them over several.
+    const entriesOf = async (args: string[]): Promise<number> => {
+      const input = uniqueTopic('b-delay-in');
+      const output = uniqueTopic('b-delay-out');
+      const out = await rig.client.subscribe({
+        topic: output,
+        subscription: 'check',
+        initialPosition: 'earliest',
+      });
+      await bridge(['--input', input, '--subscription', 'fn', '--output', output, ...args]);
+      await produce(
+        rig.client,
+        input,
+        Array.from({ length: 20 }, (_, i) => command({ id: `d${i}` })),
+      );
+      const replies = await collect(out, 20);
+      await out.close();
+      return new Set(replies.map((m) => `${m.messageId.ledgerId}:${m.messageId.entryId}`)).size;
+    };
+    expect(await entriesOf(['--publish-delay-ms', '500'])).toBe(1);
+    expect(await entriesOf([])).toBeGreaterThan(1);
+  });
+
   it('go to an allowed reply topic; a refused topic dead-letters the input and publishes nothing of it', async () => {
     const input = uniqueTopic('b-allowed-in');
     const output = uniqueTopic('b-allowed-out');
