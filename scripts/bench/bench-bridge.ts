@@ -578,6 +578,10 @@ async function main(): Promise<void> {
     side === 'native'
       ? `${us(side, (c) => c.bridgeUs).toFixed(0)} (both JVMs)`
       : `${us(side, (c) => c.bridgeUs).toFixed(0)} + ${us(side, (c) => c.functionUs).toFixed(0)}`;
+  const busyRange = (): string => {
+    const busy = sides.map((side) => Math.round(us(side, (c) => c.machineBusyPct)));
+    return `${Math.min(...busy)}–${Math.max(...busy)}`;
+  };
   /** CPU µs per message of everything on the machine: what one message costs the two cores. */
   const total = (side: SideName): number =>
     us(side, (c) => c.bridgeUs + c.functionUs + c.brokerUs + c.generatorUs);
@@ -632,8 +636,8 @@ async function main(): Promise<void> {
     verdict('knmesh batch / native throughput', 'knmesh-batch', batch, 1.0),
     `- bridge RSS at full load: **${maxBridgeRss.toFixed(0)} MB** (${((maxBridgeRss * 1e6) / 2 ** 20).toFixed(0)} MiB) max over all rounds (target < 200 MB) — ${maxBridgeRss < 200 ? 'met' : 'missed'}`,
     '',
-    `How to read it: the machine is nearly saturated on every side, so throughput follows from what one message costs ` +
-      `all processes together ("all"). The warm native function handles a message in-process with no hop ` +
+    `How to read it: the machine is ${busyRange()} % busy on every side, so throughput follows mostly from what one ` +
+      `message costs all processes together ("all"). The warm native function handles a message in-process with no hop ` +
       `(${us('native', (c) => c.bridgeUs).toFixed(0)} µs for both localrun JVMs, which also take about 2 GB; ` +
       `${total('native').toFixed(0)} µs with broker and generator). ` +
       `Per-message delivery adds an HTTP round trip per message (${cpu('knmesh')} µs in bridge + function, ` +
