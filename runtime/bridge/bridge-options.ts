@@ -151,10 +151,10 @@ export const bridgeOptions = {
   publishDelayMs: option.integer({
     flag: 'publish-delay-ms',
     description:
-      'longest wait to gather replies into one producer batch (Pulsar Functions wait 10 ms; longer batches ' +
-      'cost the broker less per message, and each reply waits up to this long)',
+      'longest wait to gather replies and dead letters into one producer batch (Pulsar Functions wait ' +
+      '10 ms; longer batches cost the broker less per message, and each waits up to this long)',
     default: 1,
-    min: 0,
+    min: 1,
     max: 1000,
   }),
   maxPendingMessages: option.integer({

@@ -34,7 +34,7 @@ import { benchBroker } from './bench-broker.ts';
 import { measureHttpFloor, type HttpFloor } from './http-floor.ts';
 import { stopOnSignal } from './stop-on-signal.ts';
 
-const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 100_000);
+const MESSAGES = Math.max(10, Number(process.env['BENCH_MESSAGES'] ?? 100_000));
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const SIZE = Number(process.env['BENCH_SIZE'] ?? 1024);
 const RATE = Number(process.env['BENCH_RATE'] ?? 2000);
@@ -145,9 +145,11 @@ interface CpuSnapshot {
   readonly broker: number;
   readonly generator: number;
   readonly machine: { busy: number; total: number };
+  /** Inputs the broker had stored. */
+  readonly stored: number;
 }
 
-function cpuSnapshot(pids: Running['pids'], brokerPid: number): CpuSnapshot {
+function cpuSnapshot(pids: Running['pids'], brokerPid: number, stored: number): CpuSnapshot {
   const own = process.cpuUsage();
   return {
     bridge: treeCpuSeconds(pids.bridge ?? pids.fn),
@@ -155,6 +157,7 @@ function cpuSnapshot(pids: Running['pids'], brokerPid: number): CpuSnapshot {
     broker: treeCpuSeconds(brokerPid),
     generator: (own.user + own.system) / 1e6,
     machine: machineJiffies(),
+    stored,
   };
 }
 
@@ -165,6 +168,12 @@ interface WindowCpu {
   readonly brokerUs: number;
   readonly generatorUs: number;
   readonly machineBusyPct: number;
+  /**
+   * Inputs stored during the window per 100 outputs: a side slower than the load generator gets
+   * its inputs produced before the window, so the broker's and generator's share of that work
+   * falls outside it.
+   */
+  readonly inputsPct: number;
 }
 
 function windowCpu(a: CpuSnapshot, b: CpuSnapshot, messages: number): WindowCpu {
@@ -174,6 +183,7 @@ function windowCpu(a: CpuSnapshot, b: CpuSnapshot, messages: number): WindowCpu 
     functionUs: per(a.fn, b.fn),
     brokerUs: per(a.broker, b.broker),
     generatorUs: per(a.generator, b.generator),
+    inputsPct: (100 * (b.stored - a.stored)) / messages,
     machineBusyPct:
       (100 * (b.machine.busy - a.machine.busy)) / Math.max(1, b.machine.total - a.machine.total),
   };
@@ -347,33 +357,38 @@ async function startKnmesh(
 interface Output {
   readonly arrivals: Float64Array;
   count: number;
+  /** Inputs the broker has stored so far. */
+  stored: number;
 }
 
 /**
  * Produces `count` messages as fast as the producer takes them while receiving the outputs;
- * `onArrival` sees the running count after each output.
+ * `onArrival` sees the running count of outputs after each one, and of inputs stored.
  */
 async function pump(
   count: number,
   producer: Producer,
   consumer: Consumer,
   payload: Buffer,
-  onArrival: (count: number) => void,
+  onArrival: (count: number, stored: number) => void,
 ): Promise<Output> {
-  const out: Output = { arrivals: new Float64Array(count), count: 0 };
+  const out: Output = { arrivals: new Float64Array(count), count: 0, stored: 0 };
+  const stored = (): void => {
+    out.stored++;
+  };
   const receiving = (async () => {
     const deadline = performance.now() + 600_000;
     while (out.count < count && performance.now() < deadline) {
       const m = await consumer.tryReceive(1000);
       if (m === undefined) continue;
       out.arrivals[out.count++] = performance.now();
-      onArrival(out.count);
+      onArrival(out.count, out.stored);
       consumer.ack(m);
     }
   })();
   const sends: Promise<unknown>[] = [];
   for (let i = 0; i < count; i++) {
-    sends.push(producer.send({ payload }));
+    sends.push(producer.send({ payload }).then(stored));
     if (sends.length >= 2000) await Promise.all(sends.splice(0));
   }
   await Promise.all(sends);
@@ -452,7 +467,7 @@ async function runSide(
     log(`${side}: ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     // Warm-up: the same load, unmeasured, so that both sides are compared warm (the JVMs' JIT
-    // compilers take tens of thousands of messages; a cold JVM ran at two thirds of its warm rate).
+    // compilers take tens of thousands of messages; a cold JVM ran at 0.6–0.9× its warm rate).
     if (WARMUP > 0) {
       const warm = await pump(WARMUP, producer, consumer, payload, () => undefined);
       if (warm.count < WARMUP) throw new Error(`${side}: only ${warm.count} of ${WARMUP} warm-up outputs`);
@@ -463,8 +478,9 @@ async function runSide(
     const lo = Math.floor(MESSAGES * 0.1);
     const hi = Math.floor(MESSAGES * 0.9);
     const snapshots: CpuSnapshot[] = [];
-    const out = await pump(MESSAGES, producer, consumer, payload, (count) => {
-      if (count === lo + 1 || count === hi + 1) snapshots.push(cpuSnapshot(running.pids, instance.pid));
+    const out = await pump(MESSAGES, producer, consumer, payload, (count, stored) => {
+      if (count === lo + 1 || count === hi + 1)
+        snapshots.push(cpuSnapshot(running.pids, instance.pid, stored));
     });
     if (out.count < MESSAGES) throw new Error(`${side}: only ${out.count} of ${MESSAGES} outputs`);
     const cpu = windowCpu(snapshots[0]!, snapshots[1]!, hi - lo);
@@ -554,7 +570,8 @@ async function main(): Promise<void> {
     await client.close();
     await stop();
   }
-  if (sides.length < 3) {
+  // A subset of sides or extra bridge flags is an experiment: printed, not written to the docs.
+  if (sides.length < 3 || process.env['BENCH_BRIDGE_ARGS']) {
     console.log(JSON.stringify(results, null, 2));
     return;
   }
@@ -566,14 +583,13 @@ async function main(): Promise<void> {
     const mid = Math.floor(sorted.length / 2);
     return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
-  const meanOf = (side: SideName, pick: (r: Result) => number): number =>
-    results[side].reduce((sum, r) => sum + pick(r), 0) / results[side].length;
   const maxBridgeRss = Math.max(
     ...results.knmesh.map((r) => r.rssMB),
     ...results['knmesh-batch'].map((r) => r.rssMB),
   );
   const rounds = (side: SideName): string => results[side].map((r) => fmt(r.msgPerSec)).join(' / ');
-  const us = (side: SideName, pick: (c: WindowCpu) => number): number => meanOf(side, (r) => pick(r.cpu));
+  // CPU of the round whose throughput is shown (the best), so that rate and cost describe one round.
+  const us = (side: SideName, pick: (c: WindowCpu) => number): number => pick(best(results[side]).cpu);
   const cpu = (side: SideName): string =>
     side === 'native'
       ? `${us(side, (c) => c.bridgeUs).toFixed(0)} (both JVMs)`
@@ -588,7 +604,7 @@ async function main(): Promise<void> {
   const row = (name: string, side: SideName, best: Result): string =>
     `| ${name} | ${fmt(best.msgPerSec)} | ${fmt(median(side))} | ${rounds(side)} | ${best.p50Ms} | ${best.p99Ms} | ` +
     `${cpu(side)} | ${us(side, (c) => c.brokerUs).toFixed(0)} | ${us(side, (c) => c.generatorUs).toFixed(0)} | ` +
-    `${total(side).toFixed(0)} | ${us(side, (c) => c.machineBusyPct).toFixed(0)} | ` +
+    `${total(side).toFixed(0)} | ${us(side, (c) => c.machineBusyPct).toFixed(0)} | ${us(side, (c) => c.inputsPct).toFixed(0)} | ` +
     `${Math.max(...results[side].map((r) => r.rssMB)).toFixed(0)} | ` +
     `${side === 'native' ? '—' : Math.max(...results[side].map((r) => r.functionRssMB)).toFixed(0)} |`;
   const verdict = (name: string, side: SideName, best: Result, target: number): string => {
@@ -617,11 +633,13 @@ async function main(): Promise<void> {
     '',
     'Throughput is taken from the output arrival times between 10 % and 90 % of the messages, produced as fast as',
     `possible while the side runs; latency is send → output received at ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s`,
-    '(best round). CPU is user + system time per message over the same 10–90 % window, from /proc (mean of the',
-    'rounds); "all" adds up every process on the machine, and "busy" is the share of both cores in use then.',
+    '(best round). CPU is user + system time per message over the same 10–90 % window, from /proc (of the',
+    'best round); "all" adds up bridge, function, broker and load generator, "busy" is the share of both cores in',
+    'use then (anything else on the machine included), and "inputs %" the inputs stored during the window per 100',
+    'outputs (below 100: part of the producing happened before the window, and its cost is not in "all").',
     '',
-    '| side | msg/s best | median | per round | p50 ms | p99 ms | CPU µs/msg bridge + function | broker | generator | all | busy % | RSS MB max (bridge; native: JVMs) | knmesh serve RSS MB |',
-    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| side | msg/s best | median | per round | p50 ms | p99 ms | CPU µs/msg bridge + function | broker | generator | all | busy % | inputs % | RSS MB max (bridge; native: JVMs) | knmesh serve RSS MB |',
+    '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     row('native', 'native', native),
     row('knmesh', 'knmesh', perMessage),
     row('knmesh batch', 'knmesh-batch', batch),

@@ -215,27 +215,23 @@ describe('replies', () => {
   });
 
   it('are gathered into producer batches for --publish-delay-ms', async () => {
-    // 20 inputs delivered at once; the function answers each after a random 0-4 ms. Waiting 500 ms
-    // puts every reply into one batch (one broker entry); the default 1 ms spreads them over several.
+    // 20 inputs delivered at once; the function answers input i after i × 20 ms, so the replies span
+    // ~380 ms. Waiting 1 s puts them all into one batch (one broker entry); the default 1 ms cannot.
     const entriesOf = async (args: string[]): Promise<number> => {
       const input = uniqueTopic('b-delay-in');
       const output = uniqueTopic('b-delay-out');
-      const out = await rig.client.subscribe({
-        topic: output,
-        subscription: 'check',
-        initialPosition: 'earliest',
-      });
+      const out = await rig.client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
       await bridge(['--input', input, '--subscription', 'fn', '--output', output, ...args]);
       await produce(
         rig.client,
         input,
-        Array.from({ length: 20 }, (_, i) => command({ id: `d${i}` })),
+        Array.from({ length: 20 }, (_, i) => command({ id: `d${i}`, action: 'sleep', ms: i * 20 })),
       );
       const replies = await collect(out, 20);
       await out.close();
       return new Set(replies.map((m) => `${m.messageId.ledgerId}:${m.messageId.entryId}`)).size;
     };
-    expect(await entriesOf(['--publish-delay-ms', '500'])).toBe(1);
+    expect(await entriesOf(['--publish-delay-ms', '1000'])).toBe(1);
     expect(await entriesOf([])).toBeGreaterThan(1);
   });
 

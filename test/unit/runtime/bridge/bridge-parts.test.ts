@@ -459,7 +459,7 @@ describe('bridge settings', () => {
     expect(s.name).toBe('s');
   });
 
-  it('reads the reply batching delay from the flag or KNMESH_PUBLISH_DELAY_MS, 1 ms by default, at most 1 s', () => {
+  it('reads the reply batching delay from the flag or KNMESH_PUBLISH_DELAY_MS, 1 ms by default, from 1 ms to 1 s', () => {
     const base = [
       '--pulsar-url',
       'pulsar://h:6650',
@@ -474,9 +474,10 @@ describe('bridge settings', () => {
       parseOptions(bridgeOptions, { argv: [...base, ...argv], env }).config;
     expect(config([]).publishDelayMs).toBe(1);
     expect(config(['--publish-delay-ms', '10']).publishDelayMs).toBe(10);
-    expect(config([], { KNMESH_PUBLISH_DELAY_MS: '0' }).publishDelayMs).toBe(0);
+    expect(config([], { KNMESH_PUBLISH_DELAY_MS: '3' }).publishDelayMs).toBe(3);
     expect(config(['--publish-delay-ms', '5'], { KNMESH_PUBLISH_DELAY_MS: '7' }).publishDelayMs).toBe(5);
     expect(() => config(['--publish-delay-ms', '1001'])).toThrow(/--publish-delay-ms/);
+    expect(() => config(['--publish-delay-ms', '0'])).toThrow(/--publish-delay-ms/);
   });
 
   it('refuses missing or doubled inputs, bad topic names and effectively-once without one consumer per partition', () => {
