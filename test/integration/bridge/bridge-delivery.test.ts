@@ -220,7 +220,11 @@ describe('replies', () => {
     const entriesOf = async (args: string[]): Promise<number> => {
       const input = uniqueTopic('b-delay-in');
       const output = uniqueTopic('b-delay-out');
-      const out = await rig.client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' });
+      const out = await rig.client.subscribe({
+        topic: output,
+        subscription: 'check',
+        initialPosition: 'earliest',
+      });
       await bridge(['--input', input, '--subscription', 'fn', '--output', output, ...args]);
       await produce(
         rig.client,
