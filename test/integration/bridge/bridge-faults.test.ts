@@ -108,6 +108,13 @@ async function tally(topic: string): Promise<Tally> {
   );
 }
 
+/** When the tally stops growing: what the running bridge said last, for the CI log. */
+function reportStall(bridge: BridgeProcess, out: Tally, where: string): void {
+  console.log(`[fault] stalled at ${where} with ${out.unique} delivered; the bridge's last log lines:`);
+  for (const record of bridge.logs.slice(-40)) console.log(`[fault]   ${JSON.stringify(record)}`);
+  if (bridge.stderr !== '') console.log(`[fault]   stderr: ${bridge.stderr.slice(-2000)}`);
+}
+
 /**
  * Runs bridges (child processes) until `tally` has every input, killing the running bridge with
  * SIGKILL at three points and restarting the broker once, all while messages flow.
@@ -124,7 +131,9 @@ async function chaos(
   let kills = 0;
   let brokerRestarts = 0;
   for (let step = 0; step < plan.length; step++) {
-    expect(await out.until(() => out.unique >= marks[step]!, 180_000)).toBe(true);
+    const reached = await out.until(() => out.unique >= marks[step]!, 180_000);
+    if (!reached) reportStall(bridge, out, `step ${step} (${plan[step]}) waiting for ${marks[step]}`);
+    expect(reached).toBe(true);
     if (plan[step] === 'kill') {
       bridge.signal('SIGKILL');
       await bridge.exited;
@@ -157,7 +166,9 @@ async function chaos(
       }
     }
   }
-  expect(await out.until(() => out.unique >= total, 240_000)).toBe(true);
+  const all = await out.until(() => out.unique >= total, 240_000);
+  if (!all) reportStall(bridge, out, `waiting for all ${total}`);
+  expect(all).toBe(true);
   bridge.signal('SIGTERM');
   expect(await bridge.exited).toBe(0);
   return { kills, brokerRestarts };
