@@ -21,6 +21,7 @@ import { BRIDGE_ROUTES } from './bridge-routes.ts';
 import { resolveBridgeSettings, type BridgeConfig, type BridgeSettings } from './bridge-settings.ts';
 import { ensureDeduplication } from './ensure-deduplication.ts';
 import { HttpSender, type DeliverySender } from './http-sender.ts';
+import { PartitionHandOver } from './partition-hand-over.ts';
 import { ProducerPool } from './producer-pool.ts';
 import { ReplyPublisher } from './reply-publisher.ts';
 import { ReplyTopics } from './reply-topics.ts';
@@ -67,6 +68,7 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
   readonly #sender: DeliverySender;
   readonly #pool: ProducerPool;
   readonly #publisher: ReplyPublisher;
+  readonly #handOver: PartitionHandOver | undefined;
   readonly #journal: AttemptJournal;
   readonly #server: Server;
   readonly #random: (() => number) | undefined;
@@ -130,6 +132,17 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
       effectivelyOnce,
       maxMessageBytes: MAX_MESSAGE_BYTES,
     });
+    // The new active replica of a partition needs its producer names: ours close once it is idle.
+    this.#handOver = effectivelyOnce
+      ? new PartitionHandOver({
+          timers: this.#timers,
+          heldOf: (topic) => this.#dispatcher?.heldOf(topic) ?? 0,
+          giveUp: (topic) => {
+            const name = this.#publisher.producerNameFor(topic);
+            void this.#pool.closeNamed([name, `${name}#dlq`]);
+          },
+        })
+      : undefined;
     this.#journal =
       admin !== undefined && config.attemptJournal
         ? new SubscriptionAttemptJournal({
@@ -319,19 +332,9 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
   /** Failover: partitions this bridge no longer owns are given back at once. */
   #activeChanged(topic: string, active: boolean): void {
     this.#logger.info({ topic, active }, 'failover: active consumer changed');
-    if (active || this.#dispatcher === undefined) return;
-    this.#dispatcher.releaseTopic(topic);
-    if (this.#config.guarantee !== 'effectively_once') return;
-    // The new active replica needs this partition's producer names: close ours once idle.
-    const name = this.#publisher.producerNameFor(topic);
-    const closeWhenIdle = (tries: number): void => {
-      if (this.#dispatcher!.heldOf(topic) > 0 && tries > 0) {
-        this.#timers.setTimeout(() => closeWhenIdle(tries - 1), 100);
-        return;
-      }
-      void this.#pool.closeNamed([name, `${name}#dlq`]);
-    };
-    closeWhenIdle(300);
+    if (this.#dispatcher === undefined) return;
+    if (!active) this.#dispatcher.releaseTopic(topic);
+    this.#handOver?.changed(topic, active);
   }
 
   /** Runs `action` until it succeeds, fails for good, or a stop is requested (then undefined). */
