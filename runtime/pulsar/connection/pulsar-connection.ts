@@ -223,6 +223,20 @@ export class PulsarConnection extends EventEmitter<{ close: [] }> {
     this.producers.delete(producerId);
   }
 
+  /**
+   * Whether `handler` is still registered as `producerId` on this open connection. A CLOSE_PRODUCER
+   * (or the connection's end) that arrives while the producer is being created unregisters it and
+   * reaches a handler not yet attached, which cannot act on it: the creator checks here afterwards.
+   */
+  holdsProducer(producerId: number, handler: ProducerHandler): boolean {
+    return !this.closed && this.producers.get(producerId) === handler;
+  }
+
+  /** As `holdsProducer`, for a consumer being subscribed (CLOSE_CONSUMER). */
+  holdsConsumer(consumerId: number, handler: ConsumerHandler): boolean {
+    return !this.closed && this.consumers.get(consumerId) === handler;
+  }
+
   registerConsumer(consumerId: number, handler: ConsumerHandler): void {
     this.consumers.set(consumerId, handler);
   }

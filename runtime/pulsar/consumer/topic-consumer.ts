@@ -151,6 +151,13 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
       connection.unregisterConsumer(this.consumerId);
       return;
     }
+    if (!connection.holdsConsumer(this.consumerId, this)) {
+      // Closed by the broker (CLOSE_CONSUMER) or the connection ended while subscribing: see the
+      // producer's attach. Ready on it, the consumer would wait for messages forever.
+      throw PulsarErrors.connectionFailed.create(
+        `subscribing ${s.subscription} to ${s.topic}: closed by the broker while subscribing`,
+      );
+    }
     this.connection = connection;
     this.state = 'ready';
     this.permits = 0;

@@ -168,6 +168,14 @@ export class PartitionProducer implements ProducerHandler {
       connection.unregisterProducer(this.producerId);
       return;
     }
+    if (!connection.holdsProducer(this.producerId, this)) {
+      // The broker closed the producer (a topic unload) or the connection ended while it was being
+      // created; that news came before this answer and was dropped. Ready on it, the producer would
+      // never hear of the connection again and its sends would wait forever: attach anew.
+      throw PulsarErrors.connectionFailed.create(
+        `creating a producer on ${this.settings.topic}: closed by the broker while being created`,
+      );
+    }
     this.name = answer.producerName;
     if (!this.sequenceInitialised) {
       this.sequenceInitialised = true;

@@ -16,28 +16,58 @@ const timers = {
   clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
 };
 
-/** A connection that records what the client writes and answers every request with success. */
+/** What the connection tells a registered producer or consumer. */
+interface Handler {
+  onBrokerClose(): void;
+}
+
+/**
+ * A connection that records what the client writes and answers every request with success; it
+ * keeps the registrations, and `beforeAnswer` runs before each answer (to play a broker's close).
+ */
 function fakeConnection(answerType: 13 | 17) {
   const writes: Buffer[] = [];
+  const handlers = new Map<string, Handler>();
   let id = 1;
-  return {
+  const connection = {
     writes,
+    handlers,
+    beforeAnswer: (): void => undefined,
     encoder: new CommandEncoder(),
     maxMessageSize: 5 * 1024 * 1024,
     isClosed: false,
     newRequestId: () => id++,
-    registerProducer: () => undefined,
-    unregisterProducer: () => undefined,
-    registerConsumer: () => undefined,
-    unregisterConsumer: () => undefined,
+    registerProducer: (n: number, h: Handler) => void handlers.set(`p${n}`, h),
+    unregisterProducer: (n: number) => void handlers.delete(`p${n}`),
+    holdsProducer: (n: number, h: Handler) => !connection.isClosed && handlers.get(`p${n}`) === h,
+    registerConsumer: (n: number, h: Handler) => void handlers.set(`c${n}`, h),
+    unregisterConsumer: (n: number) => void handlers.delete(`c${n}`),
+    holdsConsumer: (n: number, h: Handler) => !connection.isClosed && handlers.get(`c${n}`) === h,
     write: (b: Buffer) => void writes.push(Buffer.from(b)),
     close: () => undefined,
-    request: (_frame: Buffer, requestId: number) =>
-      Promise.resolve(
+    requests: 0,
+    request: (_frame: Buffer, requestId: number) => {
+      connection.requests++;
+      connection.beforeAnswer();
+      return Promise.resolve(
         answerType === 17
           ? { type: 17, requestId, producerName: 'p', lastSequenceId: -1n, schemaVersion: undefined }
           : { type: 13, requestId },
-      ),
+      );
+    },
+  };
+  return connection;
+}
+
+/** Plays the broker closing what is registered under `key` (CLOSE_PRODUCER / CLOSE_CONSUMER) once. */
+function closeOnFirstAnswer(connection: ReturnType<typeof fakeConnection>, key: string): void {
+  let done = false;
+  connection.beforeAnswer = () => {
+    if (done) return;
+    done = true;
+    const handler = connection.handlers.get(key);
+    connection.handlers.delete(key); // as the connection does on CLOSE_PRODUCER / CLOSE_CONSUMER
+    handler?.onBrokerClose();
   };
 }
 
@@ -160,6 +190,46 @@ describe('permits and shutdown', () => {
     }
     // The broker charged 100 permits for 10 stale batches of 10; all come back (in halves of the queue).
     expect(permitsGranted(connection.writes.slice(before))).toBe(100);
+  });
+
+  it('a producer the broker closes while creating it attaches again, instead of waiting on a dead registration', async () => {
+    const connection = fakeConnection(17);
+    closeOnFirstAnswer(connection, 'p0');
+    const producer = unbatchedProducer(connection, 10);
+    await producer.start();
+    expect(connection.requests).toBe(2);
+    expect(connection.holdsProducer(0, producer)).toBe(true);
+    expect(producer.connected).toBe(true);
+    await producer.close({ flushTimeoutMs: 20 });
+  });
+
+  it('a consumer the broker closes while subscribing subscribes again', async () => {
+    const connection = fakeConnection(13);
+    closeOnFirstAnswer(connection, 'c0');
+    const consumer = new Consumer({
+      subscription: 's',
+      timers,
+      logger: silentLogger(),
+      deadLetterPolicy: undefined,
+      createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
+    });
+    const part = new TopicConsumer(fakeClient(connection), consumer, {
+      topic: 'persistent://public/default/t',
+      partition: -1,
+      subscription: 's',
+      subType: 2,
+      initialPosition: 1,
+      receiverQueueSize: 10,
+      consumerName: undefined,
+      batchIndexAck: false,
+      ackGroupingMs: 0,
+      nackRedeliveryDelayMs: 0,
+      ackTimeoutMs: 0,
+    } as never);
+    consumer.addPart(part);
+    await part.start();
+    expect(connection.requests).toBe(2);
+    expect(connection.holdsConsumer(0, part)).toBe(true);
   });
 
   it('every send waiting for room in a full producer settles when the producer closes', async () => {
