@@ -362,6 +362,7 @@ export class Bridge extends EventEmitter<{ fatal: [error: KnmeshError] }> {
    */
   stop(): Promise<BridgeStopReport> {
     this.#stopRequested = true;
+    this.#handOver?.stop();
     return (this.#stopping ??= this.#stop());
   }
 

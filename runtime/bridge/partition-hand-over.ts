@@ -21,9 +21,15 @@ export class PartitionHandOver {
   readonly #o: PartitionHandOverOptions;
   /** Bumped at every change of a partition, so a pending hand-over notices it is out of date. */
   readonly #generation = new Map<string, number>();
+  #stopped = false;
 
   constructor(options: PartitionHandOverOptions) {
     this.#o = options;
+  }
+
+  /** The bridge is stopping: it closes every producer itself; pending hand-overs end. */
+  stop(): void {
+    this.#stopped = true;
   }
 
   /** The broker says whether this bridge is the active consumer of `topic` now. */
@@ -33,7 +39,7 @@ export class PartitionHandOver {
     if (active) return;
     const pollMs = this.#o.pollMs ?? 100;
     const check = (polls: number): void => {
-      if (this.#generation.get(topic) !== generation) return; // it came back (or moved again)
+      if (this.#stopped || this.#generation.get(topic) !== generation) return; // came back, or stopping
       if (this.#o.heldOf(topic) > 0 && polls > 0) {
         this.#o.timers.setTimeout(() => check(polls - 1), pollMs);
         return;

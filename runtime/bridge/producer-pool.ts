@@ -40,6 +40,8 @@ export class ProducerPool {
   readonly #plain = new Map<string, Promise<Producer>>();
   readonly #named = new Map<string, Promise<NamedProducers>>();
   readonly #deduplicated = new Map<string, Promise<void>>();
+  /** Named producers being closed, by name and topic, until they are. */
+  readonly #closing = new Map<string, Promise<void>>();
   #closed = false;
 
   constructor(options: ProducerPoolOptions) {
@@ -62,7 +64,12 @@ export class ProducerPool {
     const id = `${name}\n${topic}`;
     let named = this.#named.get(id);
     if (named === undefined) {
-      named = this.#createNamed(name, topic);
+      // A name still being closed (a partition handed over and back) is free only once closed.
+      const closing = this.#closing.get(id);
+      named =
+        closing === undefined
+          ? this.#createNamed(name, topic)
+          : closing.then(() => this.#createNamed(name, topic));
       this.#named.set(id, named);
       named.catch(() => this.#named.delete(id));
     }
@@ -96,12 +103,15 @@ export class ProducerPool {
     for (const [id, n] of this.#named) {
       if (!names.includes(id.slice(0, id.indexOf('\n')))) continue;
       this.#named.delete(id);
-      closing.push(
-        n.then(
-          (q) => Promise.all(q.parts.map((p) => p.close())).then(() => undefined),
-          () => undefined,
-        ),
+      const closed = n.then(
+        (q) => Promise.all(q.parts.map((p) => p.close())).then(() => undefined),
+        () => undefined,
       );
+      this.#closing.set(id, closed);
+      void closed.then(() => {
+        if (this.#closing.get(id) === closed) this.#closing.delete(id);
+      });
+      closing.push(closed);
     }
     await Promise.all(closing);
   }

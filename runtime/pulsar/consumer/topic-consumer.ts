@@ -3,6 +3,7 @@ import type { ClientContext } from '../client-context.ts';
 import { decompressPayload } from '../compression/compression-codec.ts';
 import type { ConsumerHandler } from '../connection/connection-handlers.ts';
 import type { PulsarConnection } from '../connection/pulsar-connection.ts';
+import { closeOnBroker } from '../connection/close-on-broker.ts';
 import { ReconnectLoop } from '../connection/reconnect-loop.ts';
 import { MessageId } from '../message-id.ts';
 import { PulsarErrors, serverError } from '../pulsar-errors.ts';
@@ -148,6 +149,9 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
       throw serverError(answer.error, answer.message, `subscribing ${s.subscription} to ${s.topic}`);
     }
     if ((this.state as string) === 'closed') {
+      // Closed while subscribing: the broker has the consumer now; a Failover one could be chosen
+      // active and then receive nothing.
+      closeOnBroker(connection, connection.encoder.closeConsumer.bind(connection.encoder), this.consumerId);
       connection.unregisterConsumer(this.consumerId);
       return;
     }
@@ -155,7 +159,7 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
       // Closed by the broker (CLOSE_CONSUMER) or the connection ended while subscribing: see the
       // producer's attach. Ready on it, the consumer would wait for messages forever.
       throw PulsarErrors.connectionFailed.create(
-        `subscribing ${s.subscription} to ${s.topic}: closed by the broker while subscribing`,
+        `subscribing ${s.subscription} to ${s.topic}: ${connection.isClosed ? 'the connection ended' : 'the broker closed the consumer'} meanwhile`,
       );
     }
     this.connection = connection;

@@ -4,6 +4,7 @@ import { compressPayload } from '../compression/compression-codec.ts';
 import type { ProducerHandler } from '../connection/connection-handlers.ts';
 import type { PulsarConnection } from '../connection/pulsar-connection.ts';
 import { CommandEncoder } from '../protocol/command-encoder.ts';
+import { closeOnBroker } from '../connection/close-on-broker.ts';
 import { ReconnectLoop } from '../connection/reconnect-loop.ts';
 import { MessageId } from '../message-id.ts';
 import { PulsarErrors, serverError } from '../pulsar-errors.ts';
@@ -135,6 +136,7 @@ export class PartitionProducer implements ProducerHandler {
 
   private async attach(): Promise<void> {
     const connection = await this.client.connectionForTopic(this.settings.topic);
+    if (this.state === 'closed') return;
     const requestId = connection.newRequestId();
     connection.registerProducer(this.producerId, this);
     let answer: IncomingCommand;
@@ -164,7 +166,9 @@ export class PartitionProducer implements ProducerHandler {
       connection.unregisterProducer(this.producerId);
       throw PulsarErrors.protocolError.create(`unexpected answer ${answer.type} to PRODUCER`);
     }
-    if (this.state === 'closed' || this.state === 'closing') {
+    if ((this.state as string) === 'closed') {
+      // Closed while being created: the broker has it now, and keeping it would keep its name busy.
+      closeOnBroker(connection, connection.encoder.closeProducer.bind(connection.encoder), this.producerId);
       connection.unregisterProducer(this.producerId);
       return;
     }
@@ -173,7 +177,7 @@ export class PartitionProducer implements ProducerHandler {
       // created; that news came before this answer and was dropped. Ready on it, the producer would
       // never hear of the connection again and its sends would wait forever: attach anew.
       throw PulsarErrors.connectionFailed.create(
-        `creating a producer on ${this.settings.topic}: closed by the broker while being created`,
+        `creating a producer on ${this.settings.topic}: ${connection.isClosed ? 'the connection ended' : 'the broker closed it'} while it was being created`,
       );
     }
     this.name = answer.producerName;
@@ -184,6 +188,11 @@ export class PartitionProducer implements ProducerHandler {
       this.lastPublished = answer.lastSequenceId > initial ? answer.lastSequenceId : initial;
     }
     this.connection = connection;
+    if ((this.state as string) === 'closing') {
+      // close() is flushing: let it flush on this connection, and close the producer on it.
+      this.resendPending();
+      return;
+    }
     this.state = 'ready';
     this.client.stateChanged();
     this.resendPending();

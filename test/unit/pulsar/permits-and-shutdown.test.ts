@@ -46,8 +46,11 @@ function fakeConnection(answerType: 13 | 17) {
     write: (b: Buffer) => void writes.push(Buffer.from(b)),
     close: () => undefined,
     requests: 0,
-    request: (_frame: Buffer, requestId: number) => {
+    /** When set, answers wait for it. */
+    gate: undefined as Promise<void> | undefined,
+    request: async (_frame: Buffer, requestId: number) => {
       connection.requests++;
+      await connection.gate;
       connection.beforeAnswer();
       return Promise.resolve(
         answerType === 17
@@ -201,6 +204,29 @@ describe('permits and shutdown', () => {
     expect(connection.holdsProducer(0, producer)).toBe(true);
     expect(producer.connected).toBe(true);
     await producer.close({ flushTimeoutMs: 20 });
+  });
+
+  it('a producer closed while it is being re-created is closed on the broker as well', async () => {
+    const connection = fakeConnection(17);
+    const producer = unbatchedProducer(connection, 10);
+    await producer.start();
+    let closesSent = 0;
+    const encode = connection.encoder.closeProducer.bind(connection.encoder);
+    connection.encoder.closeProducer = (id: number, requestId: number) => {
+      closesSent++;
+      return encode(id, requestId);
+    };
+    let open!: () => void;
+    connection.gate = new Promise<void>((resolve) => (open = resolve));
+    producer.onConnectionClosed(); // re-creation starts after the backoff and waits for its answer
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(connection.requests).toBe(2);
+    await producer.close({ flushTimeoutMs: 20 });
+    expect(closesSent).toBe(0); // not attached: nothing to close yet
+    open();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closesSent).toBe(1); // the broker created it after all: closed there too
+    expect(connection.handlers.has('p0')).toBe(false);
   });
 
   it('a consumer the broker closes while subscribing subscribes again', async () => {

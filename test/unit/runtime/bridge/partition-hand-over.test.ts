@@ -52,4 +52,15 @@ describe('PartitionHandOver', () => {
     handOver.changed('p-0', false);
     expect(givenUp).toEqual(['p-0']);
   });
+
+  it('ends pending hand-overs when the bridge stops (it closes every producer itself)', async () => {
+    const held = { 'p-0': 1 };
+    const { timers, givenUp, handOver } = rig(held);
+    handOver.changed('p-0', false);
+    handOver.stop();
+    held['p-0'] = 0;
+    await timers.advance(1000);
+    expect(givenUp).toEqual([]);
+    expect(timers.pending).toBe(0);
+  });
 });

@@ -389,4 +389,34 @@ describe('ProducerPool.closeNamed', () => {
     await pool.closeNamed(['s@in-partition-1', 's@in-partition-1#dlq']);
     expect(closed.sort()).toEqual(['s@in-partition-1', 's@in-partition-1#dlq']);
   });
+
+  it('creates a name that is still being closed (a partition handed over and back) only once it is closed', async () => {
+    const client = fakeClient();
+    const events: string[] = [];
+    let finishClose!: () => void;
+    const create = client.createProducer.bind(client);
+    client.createProducer = async (o: ProducerOptions) => {
+      events.push(`create ${o.producerName}`);
+      const producer = await create(o);
+      (producer as { close: () => Promise<void> }).close = () =>
+        new Promise<void>((resolve) => (finishClose = resolve)).then(() => void events.push('closed'));
+      return producer;
+    };
+    const pool = new ProducerPool({
+      client,
+      compression: 'none',
+      maxPendingMessages: 10,
+      batchDelayMs: 1,
+      logger: silentLogger(),
+    });
+    await pool.named('fn@in-0', 'out');
+    const closing = pool.closeNamed(['fn@in-0']);
+    const again = pool.named('fn@in-0', 'out');
+    await settle();
+    expect(events).toEqual(['create fn@in-0']); // the broker would refuse the name while it is in use
+    finishClose();
+    await closing;
+    await again;
+    expect(events).toEqual(['create fn@in-0', 'closed', 'create fn@in-0']);
+  });
 });
