@@ -229,6 +229,32 @@ describe('permits and shutdown', () => {
     expect(connection.handlers.has('p0')).toBe(false);
   });
 
+  it('a producer closing while it re-attaches flushes on the new connection', async () => {
+    const connection = fakeConnection(17);
+    const producer = unbatchedProducer(connection, 10);
+    await producer.start();
+    const sent = producer.send({ payload: Buffer.from('m0') });
+    let open!: () => void;
+    connection.gate = new Promise<void>((resolve) => (open = resolve));
+    producer.onConnectionClosed();
+    await new Promise((resolve) => setTimeout(resolve, 30)); // re-creation waits for its answer
+    const started = Date.now();
+    const closing = producer.close({ flushTimeoutMs: 5000 });
+    const writesBefore = connection.writes.length;
+    open();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(connection.writes.length).toBeGreaterThan(writesBefore); // the pending message is resent
+    producer.onSendReceipt({
+      type: 7,
+      producerId: 0,
+      sequenceId: 0n,
+      messageId: { ledgerId: 1, entryId: 0 },
+    } as never);
+    await closing;
+    await expect(sent).resolves.toBeDefined();
+    expect(Date.now() - started).toBeLessThan(2000); // flushed, not the whole flush limit
+  });
+
   it('a consumer the broker closes while subscribing subscribes again', async () => {
     const connection = fakeConnection(13);
     closeOnFirstAnswer(connection, 'c0');
