@@ -142,10 +142,12 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
       );
     } catch (error) {
       connection.unregisterConsumer(this.consumerId);
+      this.notActive();
       throw error;
     }
     if (answer.type === CommandType.ERROR) {
       connection.unregisterConsumer(this.consumerId);
+      this.notActive();
       throw serverError(answer.error, answer.message, `subscribing ${s.subscription} to ${s.topic}`);
     }
     if ((this.state as string) === 'closed') {
@@ -158,6 +160,7 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     if (!connection.holdsConsumer(this.consumerId, this)) {
       // Closed by the broker (CLOSE_CONSUMER) or the connection ended while subscribing: see the
       // producer's attach. Ready on it, the consumer would wait for messages forever.
+      this.notActive();
       throw PulsarErrors.connectionFailed.create(
         `subscribing ${s.subscription} to ${s.topic}: ${connection.isClosed ? 'the connection ended' : 'the broker closed the consumer'} meanwhile`,
       );
@@ -483,6 +486,18 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   onActiveConsumerChange(isActive: boolean): void {
     this.active = isActive;
     this.sink.activeChanged(this.settings.topic, isActive);
+  }
+
+  /**
+   * A subscribe that failed takes back an ACTIVE_CONSUMER_CHANGE the broker sent during it (it may
+   * come before the answer): the broker no longer has that consumer, and a Failover application
+   * that believed it active would keep what belongs to the partition's real owner (an
+   * effectively-once producer name).
+   */
+  private notActive(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.sink.activeChanged(this.settings.topic, false);
   }
 
   onReachedEndOfTopic(): void {

@@ -284,6 +284,49 @@ describe('permits and shutdown', () => {
     expect(connection.holdsConsumer(0, part)).toBe(true);
   });
 
+  it('a Failover consumer told it is active during a subscribe that fails is told it is not', async () => {
+    const connection = fakeConnection(13);
+    let first = true;
+    connection.beforeAnswer = () => {
+      if (!first) return;
+      first = false;
+      // The broker picks the consumer as active, then unloads the topic before answering.
+      const handler = connection.handlers.get('c0') as unknown as TopicConsumer;
+      handler.onActiveConsumerChange(true);
+      connection.handlers.delete('c0');
+      handler.onBrokerClose();
+    };
+    const consumer = new Consumer({
+      subscription: 's',
+      timers,
+      logger: silentLogger(),
+      deadLetterPolicy: undefined,
+      createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
+    });
+    const changes: boolean[] = [];
+    consumer.on('activeChange', (_topic: string, active: boolean) => changes.push(active));
+    const part = new TopicConsumer(fakeClient(connection), consumer, {
+      topic: 'persistent://public/default/t',
+      partition: -1,
+      subscription: 's',
+      subType: 2,
+      initialPosition: 1,
+      receiverQueueSize: 10,
+      consumerName: undefined,
+      batchIndexAck: false,
+      ackGroupingMs: 0,
+      nackRedeliveryDelayMs: 0,
+      ackTimeoutMs: 0,
+    } as never);
+    consumer.addPart(part);
+    await part.start();
+    expect(connection.requests).toBe(2);
+    // The second subscribe got no ACTIVE_CONSUMER_CHANGE: the first one's news is taken back.
+    expect(changes).toEqual([true, false]);
+    expect(part.active).toBe(false);
+    expect(consumer.isActive).toBe(false);
+  });
+
   it('every send waiting for room in a full producer settles when the producer closes', async () => {
     const producer = unbatchedProducer(fakeConnection(17), 1);
     await producer.start();
