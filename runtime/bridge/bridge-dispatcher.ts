@@ -125,6 +125,12 @@ export class BridgeDispatcher {
   #batchDue = false;
   #released = 0;
   #started = false;
+  /**
+   * At-most-once and manual: messages finished whose replies are not stored yet. They count
+   * against --max-in-flight, or a slow output topic would pile replies up in the producer without
+   * bound while the input keeps flowing.
+   */
+  #unstoredReplies = 0;
 
   constructor(options: BridgeDispatcherOptions) {
     this.#o = options;
@@ -153,7 +159,7 @@ export class BridgeDispatcher {
 
   async #pull(): Promise<void> {
     while (!this.#stopping) {
-      if (this.#queue.size >= this.#o.maxInFlight) {
+      if (this.#queue.size + this.#unstoredReplies >= this.#o.maxInFlight) {
         await new Promise<void>((resolve) => (this.#roomWaiter = resolve));
         continue;
       }
@@ -350,16 +356,22 @@ export class BridgeDispatcher {
         } else {
           // At-most-once and manual publish without waiting, as Pulsar Functions do.
           const n = outcome.replies.length;
-          start.stored.then(
-            () => o.metrics.replied.inc(n),
-            (error: unknown) => {
-              o.metrics.publishFailures.inc();
-              o.logger.warn(
-                { err: error, messageId: item.message.messageId.toString() },
-                'publishing a reply failed (not retried under this guarantee)',
-              );
-            },
-          );
+          this.#unstoredReplies++;
+          start.stored
+            .then(
+              () => o.metrics.replied.inc(n),
+              (error: unknown) => {
+                o.metrics.publishFailures.inc();
+                o.logger.warn(
+                  { err: error, messageId: item.message.messageId.toString() },
+                  'publishing a reply failed (not retried under this guarantee)',
+                );
+              },
+            )
+            .finally(() => {
+              this.#unstoredReplies--;
+              this.#wakePull();
+            });
           step = { item, kind: 'ack' };
         }
       } else {
@@ -578,14 +590,19 @@ export class BridgeDispatcher {
     const left = (this.#heldPerTopic.get(topic) ?? 1) - 1;
     if (left === 0) this.#heldPerTopic.delete(topic);
     else this.#heldPerTopic.set(topic, left);
-    const wake = this.#roomWaiter;
-    this.#roomWaiter = undefined;
-    wake?.();
+    this.#wakePull();
     if (this.#queue.size === 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  /** Lets #pull look again whether there is room. */
+  #wakePull(): void {
+    const wake = this.#roomWaiter;
+    this.#roomWaiter = undefined;
+    wake?.();
   }
 
   /** Releases what is not being delivered right now (queued, or waiting for a retry). */
@@ -611,9 +628,7 @@ export class BridgeDispatcher {
    */
   async stop(gracePeriodMs: number): Promise<DispatcherStopReport> {
     this.#stopping = true;
-    const room = this.#roomWaiter;
-    this.#roomWaiter = undefined;
-    room?.();
+    this.#wakePull();
     if (this.#batchTimer !== undefined) {
       this.#o.timers.clearTimeout(this.#batchTimer);
       this.#batchTimer = undefined;

@@ -29,6 +29,31 @@ describe('flow control', () => {
   });
 });
 
+describe('flow control of replies not awaited', () => {
+  for (const guarantee of ['atmost_once', 'manual'] as const) {
+    it(`${guarantee}: replies not yet stored count against --max-in-flight`, async () => {
+      const r = rig(echo, { guarantee, maxInFlight: 5 });
+      r.publisher.holdStores = true;
+      r.dispatcher.start();
+      r.consumer.feed(...Array.from({ length: 50 }, (_, i) => message({ payload: `m${i}` })));
+      await settle();
+      // Acknowledged as the guarantee says, but no more taken while the output topic is slow.
+      expect(r.consumer.taken).toBe(5);
+      expect(r.consumer.acked).toHaveLength(5);
+      expect(r.publisher.published).toHaveLength(5);
+      r.publisher.storeHeld();
+      await settle();
+      expect(r.consumer.taken).toBe(10);
+      r.publisher.holdStores = false;
+      r.publisher.storeHeld();
+      await settle();
+      expect(r.consumer.taken).toBe(50);
+      expect(r.consumer.acked).toHaveLength(50);
+      expect(await metricValue(r.registry, 'knmesh_bridge_replies_published_total')).toBe(50);
+    });
+  }
+});
+
 describe('ordering', () => {
   it('shared: messages are delivered concurrently', async () => {
     const r = rig(echo, { maxInFlight: 10 });

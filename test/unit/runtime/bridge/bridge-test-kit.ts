@@ -206,6 +206,14 @@ export class FakePublisher implements Pick<ReplyPublisher, 'start' | 'deadLetter
   failNext: Error | undefined;
   refuse: boolean = false;
   deadLetterFailures = 0;
+  /** When true, replies are not stored until storeHeld() (a slow output topic). */
+  holdStores = false;
+  readonly #heldStores: (() => void)[] = [];
+
+  /** Stores every reply held so far. */
+  storeHeld(): void {
+    for (const store of this.#heldStores.splice(0)) store();
+  }
 
   start(input: Message, replies: readonly Reply[]): Promise<PublishStart> {
     if (this.refuse && replies.length > 0) {
@@ -218,6 +226,9 @@ export class FakePublisher implements Pick<ReplyPublisher, 'start' | 'deadLetter
     this.failNext = undefined;
     if (failure !== undefined) return Promise.resolve({ stored: Promise.reject(failure) });
     this.published.push({ input: payloadOf(input), replies: replies.length });
+    if (this.holdStores) {
+      return Promise.resolve({ stored: new Promise<void>((resolve) => this.#heldStores.push(resolve)) });
+    }
     return Promise.resolve({ stored: Promise.resolve() });
   }
 
