@@ -18,7 +18,7 @@ export const ingressOptions = {
   port: option.integer({
     flag: 'port',
     description: 'HTTP port (events, /healthz, /readyz, /metrics)',
-    env: 'PORT',
+    fallbackEnv: ['PORT'], // Knative's
     default: 8080,
     min: 0,
     max: 65535,

@@ -494,6 +494,13 @@ describe('the names the translator writes are the names the processes read', () 
       maxPendingMessages: 7,
       port: 8080,
     });
+    // KNMESH_PORT, as every other flag, before Knative's PORT.
+    expect(
+      parseOptions(ingressOptions, {
+        argv: [],
+        env: { ...envOf(container, { PORT: '8080' }), KNMESH_PORT: '9000' },
+      }).config,
+    ).toMatchObject({ port: 9000 });
     const connector = find(r, 'Deployment').spec.template.spec.containers[0];
     expect(connector.env).toContainEqual({
       name: 'K_SINK',
