@@ -58,6 +58,70 @@ async function bridge(t: Topics, args: string[], sink?: string): Promise<Bridge>
   return b;
 }
 
+describe('metrics', () => {
+  it('/metrics counts every outcome: received, delivered, replied, retried, dead-lettered, acked, latency, lag', async () => {
+    const t = await topics('f-metrics');
+    const { port } = await rig.startBridge([
+      '--input',
+      t.input,
+      '--subscription',
+      'fn',
+      '--output',
+      t.output,
+      '--dead-letter-topic',
+      t.dlq,
+      '--retry-backoff-ms',
+      '50',
+      '--max-retries',
+      '3',
+      '--name',
+      'public/default/counted',
+    ]);
+    await produce(rig.client, t.input, [
+      command({ id: 'a' }),
+      command({ id: 'b' }),
+      command({ id: 'c' }),
+      command({ id: 'quiet', action: 'none' }),
+      command({ id: 'flaky', action: 'fail-times', times: 1 }),
+      command({ id: 'bad', action: 'reject' }),
+    ]);
+    expect((await collect(t.out, 4)).map((m) => json(m)['id']).sort()).toEqual(['a', 'b', 'c', 'flaky']);
+    expect(await collect(t.dead, 1)).toHaveLength(1);
+    await expect.poll(() => rig.admin.backlog(t.input, 'fn'), { timeout: 10_000 }).toBe(0);
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (series: string): number | undefined => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const fn = 'function="public/default/counted"';
+    expect({
+      received: value(`knmesh_bridge_received_total{${fn}}`),
+      delivered: value(`knmesh_bridge_delivered_total{outcome="success",${fn}}`),
+      deliveredRetry: value(`knmesh_bridge_delivered_total{outcome="retry",${fn}}`),
+      deliveredDead: value(`knmesh_bridge_delivered_total{outcome="dead-letter",${fn}}`),
+      replied: value(`knmesh_bridge_replies_published_total{${fn}}`),
+      retried: value(`knmesh_bridge_retries_total{${fn}}`),
+      deadLettered: value(`knmesh_bridge_dead_lettered_total{code="KNMESH_FUNCTION_REJECTED",${fn}}`),
+      acked: value(`knmesh_bridge_acked_total{${fn}}`),
+      inFlight: value(`knmesh_bridge_in_flight_messages{${fn}}`),
+      requests: value(`knmesh_bridge_delivery_duration_seconds_count{mode="binary",${fn}}`),
+      lagObserved: value(`knmesh_bridge_end_to_end_lag_seconds_count{${fn}}`),
+    }).toEqual({
+      received: 6,
+      delivered: 5, // a, b, c, quiet, flaky's second attempt
+      deliveredRetry: 1,
+      deliveredDead: 1,
+      replied: 4, // quiet answers nothing
+      retried: 1,
+      deadLettered: 1,
+      acked: 6, // the dead-lettered one too
+      inFlight: 0,
+      requests: 7,
+      lagObserved: 6,
+    });
+  });
+});
+
 describe('retries', () => {
   it('retries a failing delivery and succeeds; the function saw every attempt', async () => {
     const t = await topics('f-retry');
