@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +71,90 @@ async function post(url: string, headers: Record<string, string>, body: string |
     headers: Object.fromEntries(response.headers),
     body: (await response.json()) as Record<string, unknown>,
   };
+}
+
+async function readiness(url: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url + INGRESS_ROUTES.readiness);
+  return { status: response.status, body: await response.json() };
+}
+
+/** Calls `probe` every 100 ms until `done` holds for its result or `timeoutMs` passed; the last result. */
+async function pollUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let value = await probe();
+  for (let i = 0; i < timeoutMs / 100 && !done(value) && Date.now() < until; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await probe();
+  }
+  return value;
+}
+
+/**
+ * A TCP proxy on loopback between an ingress and the test broker, so a test can take the broker away
+ * (and give it back) without touching the broker other tests use. A standalone broker asks clients
+ * to connect through the service URL, so the producer's connection goes through the proxy too.
+ */
+class BrokerProxy {
+  /** Connections forwarded to the broker so far. */
+  forwarded = 0;
+  #refusing = false;
+  readonly #sockets = new Set<Socket>();
+  readonly #server: Server = createServer((client) => this.#serve(client));
+  readonly #broker: { host: string; port: number };
+
+  constructor(brokerUrl: string) {
+    const { hostname, port } = new URL(brokerUrl);
+    this.#broker = { host: hostname, port: Number(port) };
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return `pulsar://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** The broker is gone: live connections are destroyed, new ones closed as soon as accepted. */
+  cut(): void {
+    this.#refusing = true;
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  /** The broker is back: new connections are forwarded again. */
+  restore(): void {
+    this.#refusing = false;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #track(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.on('error', () => undefined); // a reset is what this proxy is for
+    socket.on('close', () => this.#sockets.delete(socket));
+  }
+
+  #serve(client: Socket): void {
+    this.#track(client);
+    if (this.#refusing) {
+      client.destroy();
+      return;
+    }
+    this.forwarded++;
+    const broker = connect(this.#broker);
+    this.#track(broker);
+    client.on('close', () => broker.destroy());
+    broker.on('close', () => client.destroy());
+    client.pipe(broker);
+    broker.pipe(client);
+  }
 }
 
 describe('knmesh ingress: accepted events', () => {
@@ -174,6 +260,39 @@ describe('knmesh ingress: refused requests', () => {
     expect(await drainFor(reader, 1000)).toEqual([]);
   });
 
+  it("answers 413 for an event over the broker's maximum message size though under --max-body-bytes, and publishes nothing", async () => {
+    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
+    expect(runtime.status).toBe(200);
+    const brokerMax = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+    expect(brokerMax).toBeGreaterThan(0); // 5 MiB unless the broker configures otherwise
+    const size = brokerMax + 64 * 1024;
+    const topic = uniqueTopic('in-broker-max');
+    const reader = await topicReader(topic);
+    const { url } = await ingress([
+      '--topic',
+      topic,
+      '--max-body-bytes',
+      String(size + 1024 * 1024),
+      '--send-timeout-ms',
+      '10000',
+    ]);
+    const answer = await post(
+      url,
+      { ...CE, 'ce-id': 'huge', 'content-type': 'application/octet-stream' },
+      randomBytes(size),
+    );
+    expect([
+      answer.status,
+      answer.body['code'],
+      answer.body['retryable'],
+      answer.headers['connection'],
+    ]).toEqual([413, 'KNMESH_INGRESS_EVENT_TOO_LARGE', false, 'close']);
+    // The producer goes on: the next event is published, and is the first and only message.
+    expect((await post(url, { ...CE, 'ce-id': 'small' }, 'x')).status).toBe(202);
+    expect((await collect(reader, 1)).map((m) => m.properties['ce_id'])).toEqual(['small']);
+    expect(await drainFor(reader, 1000)).toEqual([]);
+  });
+
   it('requires the bearer token from --bearer-token-file when given (probes stay open)', async () => {
     const topic = uniqueTopic('in-auth');
     const reader = await topicReader(topic);
@@ -215,6 +334,68 @@ describe('knmesh ingress: refused requests', () => {
       'knmesh_ingress_requests_total{status="503"',
     );
     expect(await i.stop()).toEqual({ drained: true, abandoned: 0 });
+  });
+});
+
+describe('knmesh ingress: losing the broker', () => {
+  it('a running ingress that loses its broker answers 503 + Retry-After and is not ready, and recovers when it is back', async () => {
+    const topic = uniqueTopic('in-lost');
+    const reader = await topicReader(topic);
+    const proxy = new BrokerProxy(testBroker().brokerUrl);
+    const { url, ingress: i } = await ingress(
+      ['--topic', topic, '--retry-after-seconds', '3', '--send-timeout-ms', '3000'],
+      await proxy.listen(),
+    );
+    try {
+      expect((await post(url, { ...CE, 'ce-id': 'before' }, 'a')).status).toBe(202);
+      expect(await readiness(url)).toEqual({ status: 200, body: { status: 'ready' } });
+      const forwardedBefore = proxy.forwarded;
+
+      proxy.cut();
+      expect(
+        await pollUntil(
+          () => readiness(url),
+          (r) => r.status !== 200,
+        ),
+      ).toEqual({
+        status: 503,
+        body: { status: 'disconnected' },
+      });
+      const answer = await post(url, { ...CE, 'ce-id': 'during' }, 'b');
+      expect([
+        answer.status,
+        answer.headers['retry-after'],
+        answer.body['code'],
+        answer.body['retryable'],
+      ]).toEqual([503, '3', 'KNMESH_INGRESS_UNAVAILABLE', true]);
+      expect(await (await fetch(url + INGRESS_ROUTES.metrics)).text()).toMatch(
+        /^knmesh_ingress_connected(\{[^}]*\})? 0$/m,
+      );
+      expect((await fetch(url + INGRESS_ROUTES.liveness)).status).toBe(200);
+
+      proxy.restore();
+      expect(
+        await pollUntil(
+          () => readiness(url),
+          (r) => r.status === 200,
+        ),
+      ).toEqual({
+        status: 200,
+        body: { status: 'ready' },
+      });
+      expect(proxy.forwarded).toBeGreaterThan(forwardedBefore); // reattached through the proxy
+      const after = await post(url, { ...CE, 'ce-id': 'after' }, 'c');
+      expect([after.status, after.body]).toEqual([202, { accepted: 1 }]);
+      // The event answered 503 was not published; the two answered 202 were, in order.
+      expect((await collect(reader, 2, 20_000)).map((m) => m.properties['ce_id'])).toEqual([
+        'before',
+        'after',
+      ]);
+      expect(await drainFor(reader, 1000)).toEqual([]);
+    } finally {
+      await i.stop();
+      await proxy.close();
+    }
   });
 });
 
