@@ -34,6 +34,11 @@ export function renderStandaloneConfig(settings: StandaloneSettings): string {
     acknowledgmentAtBatchIndexLevelEnabled: 'true',
     journalSyncData: 'false',
     journalMaxGroupWaitMSec: '1',
+    // The bookie's frame limit must exceed the broker's maxMessageSize (5 MiB) by an entry's
+    // overhead, as in the distribution's standalone.conf: at BookKeeper's default (5 MiB exactly) a
+    // message of the largest allowed size (a full chunk of a split message) is accepted by the
+    // broker and then never stored, its write retried without end.
+    nettyMaxFrameSizeBytes: '5253120',
     // The bookie otherwise binds every interface.
     listeningInterface: 'lo',
     allowLoopback: 'true',
