@@ -1,4 +1,5 @@
 import type { MessageId } from '../message-id.ts';
+import type { MessageIdData } from '../protocol/message-id-data.ts';
 import type { BatchAckTracker } from './batch-ack-tracker.ts';
 
 /** The part of a consumer a message must find again to be acknowledged. */
@@ -23,8 +24,15 @@ export class Message {
   readonly redeliveryCount: number;
   readonly producerName: string;
   readonly sequenceId: bigint;
-  /** @internal where to acknowledge it: the per-topic consumer and, for batches, the batch. */
-  readonly receipt: { readonly owner: MessageOwner; readonly batch: BatchAckTracker | undefined };
+  /**
+   * @internal where to acknowledge it: the per-topic consumer; for batches, the batch; for a
+   * message joined from chunks, the entries of every chunk before the last (its `messageId`).
+   */
+  readonly receipt: {
+    readonly owner: MessageOwner;
+    readonly batch: BatchAckTracker | undefined;
+    readonly chunks: readonly MessageIdData[] | undefined;
+  };
 
   constructor(init: {
     messageId: MessageId;
@@ -40,6 +48,7 @@ export class Message {
     sequenceId: bigint;
     owner: MessageOwner;
     batch: BatchAckTracker | undefined;
+    chunks?: readonly MessageIdData[];
   }) {
     this.messageId = init.messageId;
     this.topic = init.topic;
@@ -52,6 +61,6 @@ export class Message {
     this.redeliveryCount = init.redeliveryCount;
     this.producerName = init.producerName;
     this.sequenceId = init.sequenceId;
-    this.receipt = { owner: init.owner, batch: init.batch };
+    this.receipt = { owner: init.owner, batch: init.batch, chunks: init.chunks };
   }
 }

@@ -11,11 +11,13 @@ import { AckType, CommandType, SubType } from '../protocol/command-type.ts';
 import { CompressionType } from '../protocol/compression-type.ts';
 import type { IncomingCommand } from '../protocol/incoming-command.ts';
 import type { MessageIdData } from '../protocol/message-id-data.ts';
+import type { ChunkFields } from '../protocol/message-metadata.ts';
 import { parseMessagePayload, peekMessageCount } from '../protocol/parse-message-payload.ts';
 import { ProtobufReader } from '../protocol/protobuf-reader.ts';
 import { readSingleMessageMetadata } from '../protocol/single-message-metadata.ts';
 import { ackSetHas, ackSetOf } from './ack-set.ts';
 import { BatchAckTracker } from './batch-ack-tracker.ts';
+import { ChunkAssembler } from './chunk-assembler.ts';
 import { Message, type MessageOwner } from './message.ts';
 
 export interface TopicConsumerSettings {
@@ -47,6 +49,8 @@ const EMPTY_PROPERTIES: Readonly<Record<string, string>> = Object.freeze(
   Object.create(null) as Record<string, string>,
 );
 const ValidationError = { DecompressionError: 1, ChecksumMismatch: 2, BatchDeSerializeError: 3 } as const;
+/** The Java client's defaults (maxPendingChunkedMessage, expireTimeOfIncompleteChunkedMessage). */
+const CHUNK_LIMITS = { maxPending: 10, expireMs: 60_000 } as const;
 
 /**
  * The subscription of one topic or partition: SUBSCRIBE, flow permits granted as the application
@@ -73,6 +77,8 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   private nackTimer: unknown;
   private readonly unacked = new Map<string, { message: Message; due: number }>();
   private ackTimeoutTimer: unknown;
+  private readonly chunks = new ChunkAssembler(CHUNK_LIMITS);
+  private chunkExpiryTimer: unknown;
   active = false;
 
   constructor(client: ClientContext, sink: ConsumerSink, settings: TopicConsumerSettings) {
@@ -195,22 +201,43 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     }
     const md = parsed.metadata;
     const count = md.numMessagesInBatch ?? 1;
-    if (md.encrypted || (md.numChunksFromMsg ?? 1) > 1) {
+    if (md.encrypted) {
       // Left unacknowledged on purpose: it stays in the backlog for a client that can decode it.
       this.client.logger.error(
         { topic: this.settings.topic, messageId: `${idData.ledgerId}:${idData.entryId}` },
-        'pulsar: skipping an encrypted or chunked message this client cannot decode',
+        'pulsar: skipping an encrypted message this client cannot decrypt',
       );
       for (let i = 0; i < count; i++) this.messageTaken();
       return;
+    }
+    let compressed = parsed.payload;
+    let chunks: readonly MessageIdData[] | undefined;
+    let lastId = idData;
+    if (md.chunk !== undefined && md.chunk.numChunksFromMsg > 1 && md.numMessagesInBatch === undefined) {
+      const joined = this.joinChunk(md.chunk, idData, compressed);
+      if (joined === undefined) return;
+      compressed = joined.payload;
+      chunks = joined.ids.slice(0, -1);
+      lastId = joined.ids[joined.ids.length - 1]!;
     }
     let payload: Buffer;
     try {
       payload =
         md.compression === CompressionType.NONE
-          ? Buffer.from(parsed.payload) // detach from the socket chunk
-          : decompressPayload(md.compression, parsed.payload, md.uncompressedSize);
+          ? chunks === undefined
+            ? Buffer.from(compressed) // detach from the socket chunk
+            : compressed // joined into a buffer of its own
+          : decompressPayload(md.compression, compressed, md.uncompressedSize);
     } catch {
+      if (chunks !== undefined) {
+        // Left unacknowledged like any unreadable message, every chunk of it.
+        this.client.logger.error(
+          { topic: this.settings.topic, messageId: `${lastId.ledgerId}:${lastId.entryId}` },
+          'pulsar: cannot decompress a message joined from chunks; it stays unacknowledged',
+        );
+        this.messageTaken();
+        return;
+      }
       this.discard(idData, ValidationError.DecompressionError, count, 'payload cannot be decompressed');
       return;
     }
@@ -218,7 +245,7 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     if (md.numMessagesInBatch === undefined) {
       this.sink.deliver(
         new Message({
-          messageId: new MessageId(idData.ledgerId, idData.entryId, partition),
+          messageId: new MessageId(lastId.ledgerId, lastId.entryId, partition),
           topic: this.settings.topic,
           payload,
           key: md.partitionKey,
@@ -231,6 +258,7 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
           sequenceId: md.sequenceId,
           owner: this,
           batch: undefined,
+          ...(chunks === undefined ? {} : { chunks }),
         }),
       );
       return;
@@ -280,6 +308,53 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     }
     for (let i = 0; i < skipped; i++) this.messageTaken();
     for (const message of messages) this.sink.deliver(message);
+  }
+
+  /**
+   * One chunk of a split message: held until the last one arrives, then the joined (still
+   * compressed) payload and the entries of every chunk. A chunk that becomes no message gives its
+   * permit back at once; redundant copies are acknowledged (ChunkAssembler).
+   */
+  private joinChunk(
+    chunk: ChunkFields,
+    id: MessageIdData,
+    payload: Buffer,
+  ): { payload: Buffer; ids: readonly MessageIdData[] } | undefined {
+    const outcome = this.chunks.add(
+      {
+        uuid: chunk.uuid,
+        chunkId: chunk.chunkId,
+        numChunks: chunk.numChunksFromMsg,
+        id: { ledgerId: id.ledgerId, entryId: id.entryId, partition: id.partition, batchIndex: -1 },
+        payload: Buffer.from(payload), // detach from the socket chunk: it is held a while
+      },
+      this.client.timers.now(),
+    );
+    for (const entry of outcome.ack) this.queueIndividual(entry);
+    if (outcome.ack.length > 0) {
+      this.client.logger.warn(
+        { topic: this.settings.topic, entries: outcome.ack.length },
+        'pulsar: acknowledged redundant chunks (stored twice, or of an attempt the producer started over)',
+      );
+    }
+    if (this.chunks.pending > 0 && this.chunkExpiryTimer === undefined) this.scheduleChunkExpiry();
+    if (outcome.complete === undefined) this.messageTaken();
+    return outcome.complete;
+  }
+
+  private scheduleChunkExpiry(): void {
+    this.chunkExpiryTimer = this.client.timers.setTimeout(() => {
+      this.chunkExpiryTimer = undefined;
+      const expired = this.chunks.expire(this.client.timers.now());
+      if (expired > 0) {
+        this.client.logger.error(
+          { topic: this.settings.topic, messages: expired },
+          'pulsar: gave up joining a chunked message incomplete for too long; its chunks stay unacknowledged',
+        );
+      }
+      if (this.chunks.pending > 0 && this.state !== 'closed') this.scheduleChunkExpiry();
+    }, CHUNK_LIMITS.expireMs);
+    (this.chunkExpiryTimer as { unref?: () => void }).unref?.();
   }
 
   /**
@@ -338,6 +413,8 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   ack(message: Message): void {
     const id = message.messageId;
     if (this.unacked.size > 0) this.unacked.delete(id.toString());
+    const chunks = message.receipt.chunks;
+    if (chunks !== undefined) for (const chunk of chunks) this.queueIndividual(chunk);
     const batch = message.receipt.batch;
     if (batch === undefined) {
       this.queueIndividual(id.toData());
@@ -440,6 +517,10 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     const key = `${id.ledgerId}:${id.entryId}`;
     const due = this.client.timers.now() + delayMs;
     if (!this.nacks.has(key)) this.nacks.set(key, { id: id.toData(), due });
+    for (const chunk of message.receipt.chunks ?? []) {
+      const chunkKey = `${chunk.ledgerId}:${chunk.entryId}`;
+      if (!this.nacks.has(chunkKey)) this.nacks.set(chunkKey, { id: chunk, due });
+    }
     if (this.nackTimer === undefined) this.scheduleNacks(delayMs);
   }
 
@@ -517,8 +598,10 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     if (this.state !== 'ready') return;
     this.state = 'connecting';
     this.active = false;
-    // Undelivered prefetched messages are redelivered by the broker to the new subscription.
+    // Undelivered prefetched messages are redelivered by the broker to the new subscription, and
+    // so are the chunks held for messages not complete yet.
     this.sink.discardQueued(this);
+    this.chunks.clear();
     this.client.stateChanged();
     this.loop.reconnect();
   }
@@ -526,9 +609,10 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   private shutdown(detach = true): void {
     this.state = 'closed';
     this.loop.stop();
-    for (const timer of [this.ackTimer, this.nackTimer, this.ackTimeoutTimer])
+    for (const timer of [this.ackTimer, this.nackTimer, this.ackTimeoutTimer, this.chunkExpiryTimer])
       this.client.timers.clearTimeout(timer);
-    this.ackTimer = this.nackTimer = this.ackTimeoutTimer = undefined;
+    this.ackTimer = this.nackTimer = this.ackTimeoutTimer = this.chunkExpiryTimer = undefined;
+    this.chunks.clear();
     if (detach) this.client.detach(this);
     else this.client.stateChanged();
   }

@@ -21,9 +21,19 @@ export interface MessageMetadata {
   replicatedFrom: string | undefined;
   /** Set when the message is encrypted; knmesh cannot decrypt and says so. */
   encrypted: boolean;
-  /** Chunked (split) message fields; knmesh does not reassemble chunks. */
-  numChunksFromMsg: number | undefined;
+  /** A message split into chunks (one entry each): `ChunkAssembler` joins them again. */
+  chunk: ChunkFields | undefined;
   markerType: number | undefined;
+}
+
+/** MessageMetadata fields 26–29 of one chunk of a split message. */
+export interface ChunkFields {
+  /** Same for every chunk of one message (the Java producer: `<producer name>-<sequence id>`). */
+  uuid: string;
+  numChunksFromMsg: number;
+  /** Size of the whole (still compressed) payload. */
+  totalChunkMsgSize: number;
+  chunkId: number;
 }
 
 export function emptyMessageMetadata(): MessageMetadata {
@@ -43,7 +53,7 @@ export function emptyMessageMetadata(): MessageMetadata {
     nullValue: false,
     replicatedFrom: undefined,
     encrypted: false,
-    numChunksFromMsg: undefined,
+    chunk: undefined,
     markerType: undefined,
   };
 }
@@ -87,6 +97,12 @@ export function writeMessageMetadata(w: ProtobufWriter, m: MessageMetadata): voi
   if (m.orderingKey !== undefined) w.fieldBytes(18, m.orderingKey);
   if (m.highestSequenceId !== undefined) w.fieldBig(24, m.highestSequenceId);
   if (m.nullValue) w.fieldBool(25, true);
+  if (m.chunk !== undefined) {
+    w.fieldString(26, m.chunk.uuid);
+    w.fieldInt32(27, m.chunk.numChunksFromMsg);
+    w.fieldInt32(28, m.chunk.totalChunkMsgSize);
+    w.fieldInt32(29, m.chunk.chunkId);
+  }
 }
 
 export function readMessageMetadata(r: ProtobufReader): MessageMetadata {
@@ -142,12 +158,25 @@ export function readMessageMetadata(r: ProtobufReader): MessageMetadata {
       case 25:
         m.nullValue = r.bool();
         break;
+      case 26:
+        chunkOf(m).uuid = r.string();
+        break;
       case 27:
-        m.numChunksFromMsg = r.int32();
+        chunkOf(m).numChunksFromMsg = r.int32();
+        break;
+      case 28:
+        chunkOf(m).totalChunkMsgSize = r.int32();
+        break;
+      case 29:
+        chunkOf(m).chunkId = r.int32();
         break;
       default:
         r.skip();
     }
   }
   return m;
+}
+
+function chunkOf(m: MessageMetadata): ChunkFields {
+  return (m.chunk ??= { uuid: '', numChunksFromMsg: 1, totalChunkMsgSize: 0, chunkId: 0 });
 }

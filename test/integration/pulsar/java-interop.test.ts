@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,43 @@ describe.skipIf(!hasJavaTools)('interoperability with the Java client', () => {
       await consumer.close();
     });
   }
+
+  it('joins messages the Java client split into chunks, and acknowledging one acknowledges every chunk', async () => {
+    const topic = uniqueTopic('java-chunks');
+    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
+    const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+    expect(maxMessageSize).toBeGreaterThan(0);
+    // Incompressible and larger than one entry may be: the Java producer splits it.
+    const big = randomBytes(Math.round(maxMessageSize * 1.4));
+    const file = join(await mkdtemp(join(tmpdir(), 'knmesh-chunks-')), 'big.bin');
+    await writeFile(file, big);
+    const consumer = await client.subscribe({ topic, subscription: 'knmesh', initialPosition: 'earliest' });
+    await runJavaTool('pulsar-client', [
+      '--url',
+      testBroker().brokerUrl,
+      'produce',
+      '--chunking',
+      '-f',
+      file,
+      '-n',
+      '2',
+      '-k',
+      'the-key',
+      '-p',
+      'k1=v1',
+      topic,
+    ]);
+    expect((await admin.topicStats(topic)).msgInCounter).toBeGreaterThanOrEqual(4); // two messages of two or more entries each
+    const received = await receiveN(consumer, 2);
+    for (const m of received) {
+      expect(m.payload.equals(big)).toBe(true);
+      expect(m.key).toBe('the-key');
+      expect({ ...m.properties }).toEqual({ k1: 'v1' });
+      consumer.ack(m);
+    }
+    await expect.poll(() => admin.backlog(topic, 'knmesh'), { timeout: 10_000 }).toBe(0);
+    await consumer.close();
+  });
 
   it('consumes the key and properties of messages the Java client batched', async () => {
     const topic = uniqueTopic('java-props');

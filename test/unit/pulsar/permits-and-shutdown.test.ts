@@ -121,6 +121,56 @@ function messagePayload(numMessagesInBatch: number | undefined): { frame: Buffer
   return { frame, offset: 4 + frame.readUInt32BE(0) };
 }
 
+/** A MESSAGE frame for chunk `chunkId` (of 2) of message `uuid`, stored at entry `entryId` of ledger 7. */
+function chunkFrame(uuid: string, chunkId: number, entryId: number, text: string) {
+  const metadata = {
+    ...emptyMessageMetadata(),
+    producerName: 'p',
+    properties: { origin: 'split' },
+    chunk: { uuid, numChunksFromMsg: 2, totalChunkMsgSize: 6, chunkId },
+  };
+  const body = Buffer.from(text);
+  const head = new CommandEncoder().send({ producerId: 0, sequenceId: 0n, numMessages: 1 }, metadata, body);
+  const frame = Buffer.concat([head, body]).subarray(4); // send() gives the head; the payload follows
+  return {
+    command: {
+      type: 9,
+      consumerId: 0,
+      messageId: { ledgerId: 7, entryId, partition: -1, batchIndex: -1 },
+      redeliveryCount: 0,
+    },
+    frame,
+    offset: 4 + frame.readUInt32BE(0),
+  };
+}
+
+/** Entry ids of the MessageIdData (field `idField`) in the commands of BaseCommand field `commandField`. */
+function entriesIn(writes: readonly Buffer[], commandField: number, idField: number): number[] {
+  const entries: number[] = [];
+  for (const w of writes) {
+    const r = new ProtobufReader(w, 8, 8 + w.readUInt32BE(4));
+    while (r.next()) {
+      if (r.field !== commandField) {
+        r.skip();
+        continue;
+      }
+      const command = r.sub();
+      while (command.next()) {
+        if (command.field !== idField) {
+          command.skip();
+          continue;
+        }
+        const id = command.sub();
+        while (id.next()) {
+          if (id.field === 2) entries.push(id.varint());
+          else id.skip();
+        }
+      }
+    }
+  }
+  return entries;
+}
+
 /** Sum of the permits granted by the FLOW commands (BaseCommand field 11) among `writes`. */
 function permitsGranted(writes: readonly Buffer[]): number {
   let total = 0;
@@ -325,6 +375,50 @@ describe('permits and shutdown', () => {
     expect(changes).toEqual([true, false]);
     expect(part.active).toBe(false);
     expect(consumer.isActive).toBe(false);
+  });
+
+  it('joins a chunked message; a chunk that is no message gives its permit back; ack and nack cover every chunk', async () => {
+    const connection = fakeConnection(13);
+    const consumer = new Consumer({
+      subscription: 's',
+      timers,
+      logger: silentLogger(),
+      deadLetterPolicy: undefined,
+      createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
+    });
+    const part = new TopicConsumer(fakeClient(connection), consumer, {
+      topic: 'persistent://public/default/t',
+      partition: -1,
+      subscription: 's',
+      subType: 1, // Shared: redelivery names the entries
+      initialPosition: 1,
+      receiverQueueSize: 2, // a FLOW for every permit given back
+      consumerName: undefined,
+      batchIndexAck: false,
+      ackGroupingMs: 0,
+      nackRedeliveryDelayMs: 0,
+      ackTimeoutMs: 0,
+    } as never);
+    consumer.addPart(part);
+    await part.start();
+    const deliver = (f: ReturnType<typeof chunkFrame>): void =>
+      part.onMessage(f.command as never, f.frame, f.offset);
+    const granted = permitsGranted(connection.writes);
+    deliver(chunkFrame('a', 0, 1, 'one'));
+    deliver(chunkFrame('b', 0, 2, 'uno'));
+    expect(permitsGranted(connection.writes) - granted).toBe(2); // two chunks, no message yet
+    deliver(chunkFrame('a', 1, 3, 'two'));
+    deliver(chunkFrame('b', 1, 4, 'dos'));
+    const a = await consumer.receive();
+    const b = await consumer.receive();
+    expect([a.payload.toString(), b.payload.toString()]).toEqual(['onetwo', 'unodos']);
+    expect([a.messageId.entryId, b.messageId.entryId]).toEqual([3n, 4n].map(Number));
+    expect({ ...a.properties }).toEqual({ origin: 'split' });
+    consumer.ack(a);
+    expect(entriesIn(connection.writes, 10, 3).sort()).toEqual([1, 3]);
+    consumer.nack(b);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(entriesIn(connection.writes, 20, 2).sort()).toEqual([2, 4]);
   });
 
   it('every send waiting for room in a full producer settles when the producer closes', async () => {
