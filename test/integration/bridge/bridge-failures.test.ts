@@ -60,6 +60,7 @@ async function bridge(t: Topics, args: string[], sink?: string): Promise<Bridge>
 
 describe('metrics', () => {
   it('/metrics counts every outcome: received, delivered, replied, retried, dead-lettered, acked, latency, lag', async () => {
+    // Ids of their own: the function process (and its attempt counts per id) is shared by the file.
     const t = await topics('f-metrics');
     const { port } = await rig.startBridge([
       '--input',
@@ -78,14 +79,19 @@ describe('metrics', () => {
       'public/default/counted',
     ]);
     await produce(rig.client, t.input, [
-      command({ id: 'a' }),
-      command({ id: 'b' }),
-      command({ id: 'c' }),
-      command({ id: 'quiet', action: 'none' }),
-      command({ id: 'flaky', action: 'fail-times', times: 1 }),
-      command({ id: 'bad', action: 'reject' }),
+      command({ id: 'metrics-a' }),
+      command({ id: 'metrics-b' }),
+      command({ id: 'metrics-c' }),
+      command({ id: 'metrics-quiet', action: 'none' }),
+      command({ id: 'metrics-flaky', action: 'fail-times', times: 1 }),
+      command({ id: 'metrics-bad', action: 'reject' }),
     ]);
-    expect((await collect(t.out, 4)).map((m) => json(m)['id']).sort()).toEqual(['a', 'b', 'c', 'flaky']);
+    expect((await collect(t.out, 4)).map((m) => json(m)['id']).sort()).toEqual([
+      'metrics-a',
+      'metrics-b',
+      'metrics-c',
+      'metrics-flaky',
+    ]);
     expect(await collect(t.dead, 1)).toHaveLength(1);
     await expect.poll(() => rig.admin.backlog(t.input, 'fn'), { timeout: 10_000 }).toBe(0);
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
