@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Bridge } from '../../../runtime/bridge/bridge.ts';
 import { BRIDGE_ROUTES } from '../../../runtime/bridge/bridge-routes.ts';
 import { pulsarBinding } from '../../../runtime/cloudevents/pulsar-binding.ts';
 import { toCloudEvent } from '../../../runtime/cloudevents/to-cloud-event.ts';
-import { uniqueTopic } from '../support/test-broker.ts';
-import { collect, command, drainFor, json, produce } from './bridge-kit.ts';
+import { ServeProcess } from '../host/serve-process.ts';
+import { runJavaTool } from '../support/run-java-tool.ts';
+import { testBroker, uniqueTopic } from '../support/test-broker.ts';
+import { collect, command, drainFor, fixtureFunction, json, produce } from './bridge-kit.ts';
 import { useBridgeFixture } from './bridge-fixture.ts';
 
 const rig = useBridgeFixture({ env: { JITTER_MS: '4' } });
@@ -85,6 +90,51 @@ describe('start', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect((await fetch(base + BRIDGE_ROUTES.readiness, { method: 'POST' })).status).toBe(405);
   });
+});
+
+describe('large inputs', () => {
+  // The Java client of the broker's distribution writes the chunked message.
+  it.skipIf(testBroker().distribution === undefined)(
+    'delivers an input a chunking producer split into several entries, and acknowledges every chunk',
+    async () => {
+      const input = uniqueTopic('b-chunked-in');
+      const output = uniqueTopic('b-chunked-out');
+      const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
+      const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+      expect(maxMessageSize).toBeGreaterThan(0);
+      const body = JSON.stringify({ id: 'big-0', pad: 'x'.repeat(Math.round(maxMessageSize * 1.4)) });
+      const file = join(await mkdtemp(join(tmpdir(), 'knmesh-bridge-chunks-')), 'big.json');
+      await writeFile(file, body);
+      // A function host that takes bodies this large (the default limit is 5 MiB).
+      const fn = await ServeProcess.start([
+        fixtureFunction('bridge-function.ts'),
+        '--body-limit-bytes',
+        String(4 * maxMessageSize),
+      ]);
+      const out = rig.track(
+        await rig.client.subscribe({ topic: output, subscription: 'check', initialPosition: 'earliest' }),
+      );
+      await rig.startBridge(['--input', input, '--subscription', 'fn', '--output', output], fn.url);
+      await runJavaTool('pulsar-client', [
+        '--url',
+        testBroker().brokerUrl,
+        'produce',
+        '--chunking',
+        '-f',
+        file,
+        '-k',
+        'big-key',
+        '-p',
+        'content-type=application/json',
+        input,
+      ]);
+      expect((await rig.admin.topicStats(input)).msgInCounter).toBeGreaterThanOrEqual(2); // chunks
+      const [reply] = await collect(out, 1, 60_000);
+      expect(json(reply!)).toMatchObject({ id: 'big-0', key: 'big-key', attempt: 1 });
+      expect(reply!.key).toBe('big-key');
+      await expect.poll(() => rig.admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
+    },
+  );
 });
 
 describe('ordering', () => {
