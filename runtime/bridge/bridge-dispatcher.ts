@@ -213,7 +213,7 @@ export class BridgeDispatcher {
     const { batchSize, maxInFlight } = this.#o;
     while (
       queue.readyCount > 0 &&
-      (queue.readyCount >= batchSize || this.#batchDue || queue.size >= maxInFlight)
+      (queue.readyCount >= batchSize || this.#batchDue || queue.size + this.#unstoredReplies >= maxInFlight)
     ) {
       const items = queue.take(batchSize, this.#ordered ? batchSize : 1);
       if (items.length === 0) break;

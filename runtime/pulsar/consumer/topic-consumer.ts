@@ -40,6 +40,8 @@ export interface ConsumerSink {
   /** Drops the still-queued messages of `owner` (they will be redelivered); returns how many. */
   discardQueued(owner: TopicConsumer): number;
   activeChanged(topic: string, active: boolean): void;
+  /** Messages received and not taken by the application yet. */
+  readonly queued: number;
   /** Messages not acknowledged within the ack timeout. */
   ackTimedOut(messages: readonly Message[]): void;
   failed(topic: string, error: KnmeshError): void;
@@ -49,8 +51,13 @@ const EMPTY_PROPERTIES: Readonly<Record<string, string>> = Object.freeze(
   Object.create(null) as Record<string, string>,
 );
 const ValidationError = { DecompressionError: 1, ChecksumMismatch: 2, BatchDeSerializeError: 3 } as const;
-/** The Java client's defaults (maxPendingChunkedMessage, expireTimeOfIncompleteChunkedMessage). */
-const CHUNK_LIMITS = { maxPending: 10, expireMs: 60_000 } as const;
+/**
+ * The Java client's defaults (maxPendingChunkedMessage, expireTimeOfIncompleteChunkedMessage), and
+ * a bound on the bytes one joined message may hold.
+ */
+const CHUNK_LIMITS = { maxPending: 10, expireMs: 60_000, maxMessageBytes: 64 * 1024 * 1024 } as const;
+/** How often incomplete chunked messages are looked at. */
+const CHUNK_CHECK_MS = Math.min(CHUNK_LIMITS.expireMs, 5_000);
 
 /**
  * The subscription of one topic or partition: SUBSCRIBE, flow permits granted as the application
@@ -214,7 +221,7 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     let chunks: readonly MessageIdData[] | undefined;
     let lastId = idData;
     if (md.chunk !== undefined && md.chunk.numChunksFromMsg > 1 && md.numMessagesInBatch === undefined) {
-      const joined = this.joinChunk(md.chunk, idData, compressed);
+      const joined = this.joinChunk(md.chunk, idData, compressed, md.publishTime);
       if (joined === undefined) return;
       compressed = joined.payload;
       chunks = joined.ids.slice(0, -1);
@@ -319,22 +326,39 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     chunk: ChunkFields,
     id: MessageIdData,
     payload: Buffer,
+    publishTime: number,
   ): { payload: Buffer; ids: readonly MessageIdData[] } | undefined {
     const outcome = this.chunks.add(
       {
         uuid: chunk.uuid,
         chunkId: chunk.chunkId,
         numChunks: chunk.numChunksFromMsg,
+        totalSize: chunk.totalChunkMsgSize,
         id: { ledgerId: id.ledgerId, entryId: id.entryId, partition: id.partition, batchIndex: -1 },
         payload: Buffer.from(payload), // detach from the socket chunk: it is held a while
+        publishTime,
       },
       this.client.timers.now(),
     );
+    const where = { topic: this.settings.topic, messageId: `${id.ledgerId}:${id.entryId}`, uuid: chunk.uuid };
     for (const entry of outcome.ack) this.queueIndividual(entry);
     if (outcome.ack.length > 0) {
       this.client.logger.warn(
-        { topic: this.settings.topic, entries: outcome.ack.length },
-        'pulsar: acknowledged redundant chunks (stored twice, or of an attempt the producer started over)',
+        { ...where, entries: outcome.ack.length },
+        'pulsar: acknowledged chunks no message will be made of (copies, an abandoned attempt, or a stray chunk older than 60 s)',
+      );
+    }
+    if (outcome.redeliver.length > 0) {
+      this.redeliverLater(outcome.redeliver);
+      this.client.logger.warn(
+        { ...where, entries: outcome.redeliver.length },
+        'pulsar: a chunked message could not be joined yet; its chunks are redelivered',
+      );
+    }
+    if (outcome.refused === true) {
+      this.client.logger.error(
+        { ...where, bytes: chunk.totalChunkMsgSize },
+        `pulsar: a chunked message above ${CHUNK_LIMITS.maxMessageBytes} bytes is not joined; it stays unacknowledged`,
       );
     }
     if (this.chunks.pending > 0 && this.chunkExpiryTimer === undefined) this.scheduleChunkExpiry();
@@ -345,16 +369,28 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   private scheduleChunkExpiry(): void {
     this.chunkExpiryTimer = this.client.timers.setTimeout(() => {
       this.chunkExpiryTimer = undefined;
-      const expired = this.chunks.expire(this.client.timers.now());
-      if (expired > 0) {
+      // Messages the application has not taken yet may hold every permit: the next chunk cannot come.
+      const expired = this.chunks.expire(this.client.timers.now(), this.sink.queued > 0);
+      for (const entry of expired) this.queueIndividual(entry);
+      if (expired.length > 0) {
         this.client.logger.error(
-          { topic: this.settings.topic, messages: expired },
-          'pulsar: gave up joining a chunked message incomplete for too long; its chunks stay unacknowledged',
+          { topic: this.settings.topic, entries: expired.length },
+          'pulsar: gave up a chunked message that got no chunk for 60 s (its producer never finished it); its chunks are acknowledged',
         );
       }
       if (this.chunks.pending > 0 && this.state !== 'closed') this.scheduleChunkExpiry();
-    }, CHUNK_LIMITS.expireMs);
+    }, CHUNK_CHECK_MS);
     (this.chunkExpiryTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Has the broker send these entries again after `delayMs` (the negative-acknowledgement delay). */
+  private redeliverLater(ids: readonly MessageIdData[], delayMs = this.settings.nackRedeliveryDelayMs): void {
+    const due = this.client.timers.now() + delayMs;
+    for (const id of ids) {
+      const key = `${id.ledgerId}:${id.entryId}`;
+      if (!this.nacks.has(key)) this.nacks.set(key, { id, due });
+    }
+    if (this.nackTimer === undefined) this.scheduleNacks(delayMs);
   }
 
   /**
@@ -514,14 +550,8 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
   nack(message: Message, delayMs = this.settings.nackRedeliveryDelayMs): void {
     const id = message.messageId;
     if (this.unacked.size > 0) this.unacked.delete(id.toString());
-    const key = `${id.ledgerId}:${id.entryId}`;
-    const due = this.client.timers.now() + delayMs;
-    if (!this.nacks.has(key)) this.nacks.set(key, { id: id.toData(), due });
-    for (const chunk of message.receipt.chunks ?? []) {
-      const chunkKey = `${chunk.ledgerId}:${chunk.entryId}`;
-      if (!this.nacks.has(chunkKey)) this.nacks.set(chunkKey, { id: chunk, due });
-    }
-    if (this.nackTimer === undefined) this.scheduleNacks(delayMs);
+    const chunks = message.receipt.chunks;
+    this.redeliverLater(chunks === undefined ? [id.toData()] : [...chunks, id.toData()], delayMs);
   }
 
   private scheduleNacks(delayMs: number): void {
@@ -598,10 +628,10 @@ export class TopicConsumer implements ConsumerHandler, MessageOwner {
     if (this.state !== 'ready') return;
     this.state = 'connecting';
     this.active = false;
-    // Undelivered prefetched messages are redelivered by the broker to the new subscription, and
-    // so are the chunks held for messages not complete yet.
+    // Undelivered prefetched messages are redelivered by the broker to the new subscription. Chunks
+    // held stay: a redelivered first chunk on the same entry starts its message over, and under
+    // cumulative acknowledgement a later message may already have covered them.
     this.sink.discardQueued(this);
-    this.chunks.clear();
     this.client.stateChanged();
     this.loop.reconnect();
   }
