@@ -118,7 +118,7 @@ export class ReplyPublisher {
       const producer = await this.#o.pool.producer(topic);
       sends.push(this.#watch(producer, producer.send(message)));
     }
-    return { stored: Promise.all(sends).then(() => undefined) };
+    return { stored: allSettledOrFirstFailure(sends) };
   }
 
   async #sendOnce(
@@ -139,7 +139,7 @@ export class ReplyPublisher {
       if (sequenceId <= producer.lastSequenceId) continue;
       sends.push(this.#watch(producer, producer.send({ ...message, sequenceId })));
     }
-    return { stored: Promise.all(sends).then(() => undefined) };
+    return { stored: allSettledOrFirstFailure(sends) };
   }
 
   /**
@@ -241,4 +241,15 @@ export function isPermanentPublishFailure(failure: DeliveryFailure): boolean {
   return (
     failure.code === BridgeErrors.replyTooLarge.code || failure.code === BridgeErrors.sequenceOverflow.code
   );
+}
+
+/**
+ * Settles once every send has, rejecting with the first failure: an input is neither retried nor
+ * counted out of --max-in-flight while some of its replies are still on their way.
+ */
+function allSettledOrFirstFailure(sends: readonly Promise<unknown>[]): Promise<void> {
+  if (sends.length === 1) return sends[0]!.then(() => undefined);
+  return Promise.allSettled(sends).then((results) => {
+    for (const result of results) if (result.status === 'rejected') throw result.reason;
+  });
 }

@@ -26,7 +26,14 @@ interface Sent {
 }
 
 /** Producers that store what they are sent; `lastSequenceId` is what "the broker" reported at creation. */
-function fakeClient(options: { lastSequenceId?: bigint; partitions?: number } = {}): ProducerFactory & {
+function fakeClient(
+  options: {
+    lastSequenceId?: bigint;
+    partitions?: number;
+    /** How "the broker" answers a send to `topic` (stored at once when undefined). */
+    answer?: (topic: string) => Promise<MessageId> | undefined;
+  } = {},
+): ProducerFactory & {
   sent: Sent[];
   created: ProducerOptions[];
 } {
@@ -48,7 +55,7 @@ function fakeClient(options: { lastSequenceId?: bigint; partitions?: number } = 
         send(m: ProducerMessage) {
           sent.push({ topic: o.topic, name: o.producerName, message: m });
           if (m.sequenceId !== undefined && BigInt(m.sequenceId) > last) last = BigInt(m.sequenceId);
-          return Promise.resolve(new MessageId(1, sent.length));
+          return options.answer?.(o.topic) ?? Promise.resolve(new MessageId(1, sent.length));
         },
         close: () => Promise.resolve(),
       };
@@ -111,6 +118,29 @@ describe('ReplyPublisher', () => {
       ['persistent://public/default/alerts', 'r2', 'k2'],
     ]);
     expect(client.created[0]).toMatchObject({ sendTimeoutMs: 0, hashingScheme: 'murmur3-32' });
+  });
+
+  it('an input whose replies fail is reported only once every reply has settled (no retry beside a reply in flight)', async () => {
+    let store: (() => void) | undefined;
+    const client = fakeClient({
+      answer: (topic) =>
+        topic.endsWith('/out')
+          ? Promise.reject(new Error('out failed'))
+          : new Promise<MessageId>((resolve) => (store = () => resolve(new MessageId(1, 9)))),
+    });
+    const p = publisher(client, false);
+    const start = await p.start(message({ payload: 'in' }), [reply('r1'), reply('r2', { topic: 'alerts' })]);
+    if ('failure' in start) throw new Error(start.failure.code);
+    let settled = false;
+    const outcome = start.stored.then(
+      () => 'stored',
+      (error: unknown) => (error as Error).message,
+    );
+    void outcome.then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(false); // r2 is still on its way
+    store!();
+    expect(await outcome).toBe('out failed');
   });
 
   it('publishes nothing of an input with a refused topic or a reply too large', async () => {
