@@ -161,6 +161,9 @@ export class ProducerPool {
       sendTimeoutMs: 0,
       maxPendingMessages: o.maxPendingMessages,
       hashingScheme: 'murmur3-32',
+      // Replies and dead letters above the broker's maxMessageSize go out in chunks, as the Java
+      // dead-letter producer does; not for the de-duplicated (named) producers of effectively-once.
+      chunking: producerName === undefined,
     });
     o.logger.info({ topic, producerName: producer.producerName }, 'producer ready');
     return producer;

@@ -88,7 +88,8 @@ export class ReplyPublisher {
           deadLetter: true,
         };
       }
-      if (reply.payload.length > this.#o.maxMessageBytes) {
+      // Without effectively-once, the producer sends larger replies in chunks.
+      if (this.#o.effectivelyOnce && reply.payload.length > this.#o.maxMessageBytes) {
         return {
           failure: failure(
             BridgeErrors.replyTooLarge,

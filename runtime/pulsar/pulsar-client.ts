@@ -263,6 +263,7 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
         initialSequenceId:
           options.initialSequenceId === undefined ? undefined : BigInt(options.initialSequenceId),
         properties: options.properties,
+        chunking: options.chunking ?? false,
       });
     const parts = partitionsOf(topic, partitions).map(partitionProducer);
     await this.startAll(parts);
@@ -379,8 +380,14 @@ export class PulsarClient extends EventEmitter<{ connected: []; disconnected: []
       timers: this.timers,
       logger: this.logger,
       deadLetterPolicy: policy,
+      // Chunking, as the Java client's dead-letter producer: a joined chunked message fits again.
       createDeadLetterProducer: (topic) =>
-        this.createProducer({ topic, batching: { enabled: false }, sendTimeoutMs: this.operationTimeoutMs }),
+        this.createProducer({
+          topic,
+          batching: { enabled: false },
+          sendTimeoutMs: this.operationTimeoutMs,
+          chunking: true,
+        }),
     });
     const base: Omit<TopicConsumerSettings, 'topic' | 'partition'> = {
       subscription: options.subscription,

@@ -31,6 +31,8 @@ export interface PartitionProducerSettings {
   readonly maxPendingMessages: number;
   readonly initialSequenceId: bigint | undefined;
   readonly properties: Record<string, string> | undefined;
+  /** Split messages above the broker's maxMessageSize into chunks (ProducerOptions.chunking). */
+  readonly chunking?: boolean;
 }
 
 interface PendingMessage {
@@ -40,7 +42,11 @@ interface PendingMessage {
   readonly reject: (error: Error) => void;
 }
 
-/** One SEND frame awaiting its receipt; kept until then so it can be resent after a reconnect. */
+/**
+ * One SEND frame awaiting its receipt; kept until then so it can be resent after a reconnect. The
+ * chunks of a split message are ops of their own with the message's sequence id: only the last one
+ * carries the message (and settles it).
+ */
 interface SendOp {
   readonly sequenceId: bigint;
   readonly highestSequenceId: bigint;
@@ -50,6 +56,9 @@ interface SendOp {
   readonly messages: PendingMessage[];
   readonly createdAt: number;
 }
+
+/** Room left in an entry for the metadata of a chunk (beyond its properties and keys). */
+const CHUNK_METADATA_ROOM = 1024;
 
 /**
  * A producer on one topic or one partition: batching, compression, sequence ids, the pending
@@ -213,8 +222,8 @@ export class PartitionProducer implements ProducerHandler {
         this.failure ?? PulsarErrors.producerClosed.create(`producer on ${this.settings.topic} is closed`),
       );
     }
-    const maxSize = this.connection?.maxMessageSize ?? 5 * 1024 * 1024;
-    if (message.payload.length > maxSize) {
+    const maxSize = this.maxMessageSize;
+    if (message.payload.length > maxSize && this.settings.chunking !== true) {
       return Promise.reject(
         PulsarErrors.messageTooLarge.create(
           `message of ${message.payload.length} bytes exceeds the broker's maximum of ${maxSize} bytes`,
@@ -250,6 +259,16 @@ export class PartitionProducer implements ProducerHandler {
         sequenceId = this.nextSequenceId++;
       }
       const pending: PendingMessage = { message, sequenceId, resolve, reject };
+      if (
+        this.settings.chunking === true &&
+        message.payload.length > this.maxMessageSize >>> 1 && // cheap test first: the hot path
+        message.payload.length > this.chunkSizeFor(message)
+      ) {
+        // Outside any batch, after what is batched so far: the order stays.
+        this.flushBatch();
+        this.pushChunks(pending);
+        return;
+      }
       if (!this.settings.batchingEnabled) {
         this.pushOp(this.buildSingle(pending));
         return;
@@ -313,6 +332,60 @@ export class PartitionProducer implements ProducerHandler {
     }
   }
 
+  private get maxMessageSize(): number {
+    return this.connection?.maxMessageSize ?? 5 * 1024 * 1024;
+  }
+
+  /** Payload bytes one entry can take next to this message's metadata. */
+  private chunkSizeFor(message: ProducerMessage): number {
+    let room = CHUNK_METADATA_ROOM + (message.key?.length ?? 0) * 3 + (message.orderingKey?.length ?? 0) * 3;
+    for (const name in message.properties) room += (name.length + message.properties[name]!.length) * 3 + 8;
+    return this.maxMessageSize - room;
+  }
+
+  /**
+   * Sends a message too large for one entry as chunks (PIP-37, as the Java client): compressed
+   * first, then split; every chunk has the message's metadata and sequence id, plus `uuid`
+   * (`<producer name>-<sequence id>`), its index, their number and the whole compressed size.
+   * A message that fits once compressed goes out whole.
+   */
+  private pushChunks(pending: PendingMessage): void {
+    const msg = pending.message;
+    const m = this.prepareMetadata(pending.sequenceId);
+    if (msg.properties !== undefined) m.properties = msg.properties;
+    if (msg.key !== undefined) m.partitionKey = msg.key;
+    if (msg.orderingKey !== undefined) m.orderingKey = toBuffer(msg.orderingKey);
+    if (msg.eventTime !== undefined) m.eventTime = toMillis(msg.eventTime);
+    const payload = this.compress(m, msg.payload);
+    const size = this.chunkSizeFor(msg);
+    const count = Math.max(1, Math.ceil(payload.length / size));
+    const uuid = `${this.name ?? ''}-${pending.sequenceId}`;
+    const createdAt = this.client.timers.now();
+    for (let i = 0; i < count; i++) {
+      const part =
+        count === 1 ? payload : payload.subarray(i * size, Math.min(payload.length, (i + 1) * size));
+      m.chunk =
+        count === 1
+          ? undefined
+          : { uuid, numChunksFromMsg: count, totalChunkMsgSize: payload.length, chunkId: i };
+      const head = this.encoder.send(
+        { producerId: this.producerId, sequenceId: pending.sequenceId, numMessages: 1 },
+        m,
+        part,
+      );
+      this.pushOp({
+        sequenceId: pending.sequenceId,
+        highestSequenceId: pending.sequenceId,
+        batched: false,
+        head,
+        payload: part,
+        messages: i === count - 1 ? [pending] : [],
+        createdAt,
+      });
+    }
+    m.chunk = undefined;
+  }
+
   private prepareMetadata(sequenceId: bigint): MessageMetadata {
     const m = this.metadata;
     m.producerName = this.name!;
@@ -326,6 +399,7 @@ export class PartitionProducer implements ProducerHandler {
     m.highestSequenceId = undefined;
     m.compression = CompressionType.NONE;
     m.uncompressedSize = 0;
+    m.chunk = undefined;
     return m;
   }
 
@@ -464,26 +538,30 @@ export class PartitionProducer implements ProducerHandler {
     this.connection?.close();
   }
 
-  /** Fails the pending op of one sequence id (its lowest or highest) and takes it out of the queue. */
+  /**
+   * Fails the pending op of one sequence id (its lowest or highest) and takes it out of the queue —
+   * every chunk of it, for a message sent in chunks.
+   */
   private failOne(sequenceId: bigint, error: Error): void {
-    let at = -1;
-    for (let i = this.opsHead; i < this.ops.length; i++) {
+    let found = false;
+    for (let i = this.opsHead; i < this.ops.length;) {
       const op = this.ops[i]!;
-      if (op.sequenceId === sequenceId || op.highestSequenceId === sequenceId) {
-        at = i;
-        break;
+      if (op.sequenceId !== sequenceId && op.highestSequenceId !== sequenceId) {
+        if (found) break; // the chunks of one message are consecutive
+        i++;
+        continue;
       }
+      found = true;
+      if (i === this.opsHead) {
+        this.shiftOp();
+        i = this.opsHead;
+      } else this.ops.splice(i, 1);
+      for (const m of op.messages) m.reject(error);
+      this.settledCount += op.messages.length;
+      this.release(op.messages.length);
     }
-    if (at === -1) {
+    if (!found)
       this.client.logger.warn({ err: error }, 'pulsar: send refused for a message no longer pending');
-      return;
-    }
-    const op = this.ops[at]!;
-    if (at === this.opsHead) this.shiftOp();
-    else this.ops.splice(at, 1);
-    for (const m of op.messages) m.reject(error);
-    this.settledCount += op.messages.length;
-    this.release(op.messages.length);
   }
 
   onBrokerClose(): void {

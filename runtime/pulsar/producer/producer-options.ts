@@ -39,6 +39,13 @@ export interface ProducerOptions {
   readonly partitionsUpdateIntervalMs?: number;
   /** Producer metadata shown in topic stats. */
   readonly properties?: Record<string, string>;
+  /**
+   * Split a message larger than the broker's maxMessageSize (after compression) into chunks, one
+   * entry each, that consumers join again (PIP-37); default false: such a send fails. Such a message
+   * leaves outside any batch. Not for de-duplicated producers: every chunk carries the message's
+   * sequence id.
+   */
+  readonly chunking?: boolean;
 }
 
 export interface ProducerMessage {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +135,36 @@ describe('large inputs', () => {
       await expect.poll(() => rig.admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
     },
   );
+});
+
+describe('large dead letters', () => {
+  it('an input the function refuses as too large is dead-lettered whole, in chunks', async () => {
+    const input = uniqueTopic('b-bigdead-in');
+    const dlq = uniqueTopic('b-bigdead-dlq');
+    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
+    const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+    const dead = rig.track(
+      await rig.client.subscribe({ topic: dlq, subscription: 'check', initialPosition: 'earliest' }),
+    );
+    // The fixture function's host takes at most 5 MiB: this input is answered 413.
+    await rig.startBridge(['--input', input, '--subscription', 'fn', '--dead-letter-topic', dlq]);
+    // Random text: still above the limit once the bridge's producer has compressed it (LZ4).
+    const pad = randomBytes(Math.round(maxMessageSize * 1.2)).toString('base64');
+    const body = JSON.stringify({ id: 'huge-0', pad });
+    const producer = await rig.client.createProducer({ topic: input, chunking: true });
+    await producer.send({
+      payload: Buffer.from(body),
+      key: 'huge-key',
+      properties: { 'content-type': 'application/json' },
+    });
+    await producer.close();
+    const [letter] = await collect(dead, 1, 60_000);
+    expect(letter!.payload.toString()).toBe(body);
+    expect(letter!.key).toBe('huge-key');
+    expect(letter!.properties).toMatchObject({ 'knmesh-error-status': '413' });
+    await expect.poll(() => rig.admin.backlog(input, 'fn'), { timeout: 10_000 }).toBe(0);
+    expect((await rig.admin.topicStats(dlq)).msgInCounter).toBeGreaterThanOrEqual(2); // in chunks
+  });
 });
 
 describe('ordering', () => {

@@ -112,6 +112,45 @@ describe.skipIf(!hasJavaTools)('interoperability with the Java client', () => {
     await consumer.close();
   });
 
+  it('produces a message above the broker limit in chunks that the Java client joins', async () => {
+    const topic = uniqueTopic('knmesh-chunks');
+    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
+    const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+    const big = Buffer.from(`knmesh-chunked-${'z'.repeat(Math.round(maxMessageSize * 1.3))}`);
+    const own = await client.subscribe({ topic, subscription: 'knmesh', initialPosition: 'earliest' });
+    const consumed = runJavaTool('pulsar-client', [
+      '--url',
+      testBroker().brokerUrl,
+      'consume',
+      '-s',
+      'java',
+      '-p',
+      'Earliest',
+      '-n',
+      '1',
+      '--hide-content',
+      topic,
+    ]);
+    const producer = await client.createProducer({ topic, chunking: true, compression: 'lz4' });
+    const plain = await client.createProducer({ topic, batching: { enabled: false } });
+    // Compressed it would fit: incompressible bytes make it split.
+    const random = randomBytes(Math.round(maxMessageSize * 1.3));
+    await producer.send({ payload: random, key: 'k', properties: { p: 'v' } });
+    await producer.send({ payload: big });
+    await expect(plain.send({ payload: random })).rejects.toThrow(/exceeds the broker's maximum/);
+    await Promise.all([producer.close(), plain.close()]);
+    expect((await admin.topicStats(topic)).msgInCounter).toBeGreaterThanOrEqual(3); // more entries than messages
+    expect(await consumed).toMatch(/1 messages successfully consumed/);
+    const [first, second] = await receiveN(own, 2);
+    expect(first!.payload.equals(random)).toBe(true);
+    expect([first!.key, { ...first!.properties }]).toEqual(['k', { p: 'v' }]);
+    expect(second!.payload.equals(big)).toBe(true);
+    own.ack(first!);
+    own.ack(second!);
+    await expect.poll(() => admin.backlog(topic, 'knmesh'), { timeout: 10_000 }).toBe(0);
+    await own.close();
+  });
+
   it('consumes the key and properties of messages the Java client batched', async () => {
     const topic = uniqueTopic('java-props');
     const messages = Array.from({ length: 20 }, (_, i) => `java-${i}`);

@@ -7,7 +7,10 @@ import { CommandEncoder } from '../../../runtime/pulsar/protocol/command-encoder
 import { CompressionType } from '../../../runtime/pulsar/protocol/compression-type.ts';
 import { FrameDecoder } from '../../../runtime/pulsar/protocol/frame-decoder.ts';
 import { emptyMessageMetadata } from '../../../runtime/pulsar/protocol/message-metadata.ts';
-import { peekMessageCount } from '../../../runtime/pulsar/protocol/parse-message-payload.ts';
+import {
+  parseMessagePayload,
+  peekMessageCount,
+} from '../../../runtime/pulsar/protocol/parse-message-payload.ts';
 import { ProtobufReader } from '../../../runtime/pulsar/protocol/protobuf-reader.ts';
 
 const timers = {
@@ -514,5 +517,110 @@ describe('send errors from the broker (as the Java client handles them)', () => 
     expect(closes()).toBe(1);
     expect(producer.pendingMessages).toBe(3);
     await producer.close({ flushTimeoutMs: 20 }).catch(() => undefined);
+  });
+});
+
+describe('producing chunks (a message above the broker maxMessageSize)', () => {
+  /** The SEND frames written so far (each head is followed by its payload), read back. */
+  function sentFrames(writes: readonly Buffer[]) {
+    const frames = [];
+    for (let i = 0; i + 1 < writes.length; i += 2) {
+      const frame = Buffer.concat([writes[i]!, writes[i + 1]!]).subarray(4);
+      const parsed = parseMessagePayload(frame, 4 + frame.readUInt32BE(0))!;
+      frames.push({ metadata: parsed.metadata, payload: Buffer.from(parsed.payload) });
+    }
+    return frames;
+  }
+
+  async function chunkingProducer() {
+    const connection = fakeConnection(17);
+    connection.maxMessageSize = 2000;
+    const producer = new PartitionProducer(fakeClient(connection), {
+      topic: 'persistent://public/default/t',
+      partition: -1,
+      producerName: undefined,
+      batchingEnabled: true,
+      batchKeyBased: false,
+      batchMaxMessages: 100,
+      batchMaxBytes: 100_000,
+      batchMaxDelayMs: 60_000, // batches leave only when something flushes them
+      compression: CompressionType.NONE,
+      sendTimeoutMs: 0,
+      maxPendingMessages: 10,
+      initialSequenceId: undefined,
+      properties: undefined,
+      chunking: true,
+    });
+    await producer.start();
+    const receipt = (sequenceId: bigint, entryId: number) =>
+      producer.onSendReceipt({
+        type: 7,
+        producerId: 0,
+        sequenceId,
+        messageId: { ledgerId: 5, entryId },
+      } as never);
+    return { connection, producer, receipt };
+  }
+
+  it('leaves after what is batched, as chunks of one sequence id, settled by the last receipt', async () => {
+    const { connection, producer, receipt } = await chunkingProducer();
+    const small = producer.send({ payload: Buffer.from('small') });
+    const big = Buffer.from('0123456789'.repeat(450));
+    const sent = producer.send({ payload: big, key: 'k', properties: { origin: 'test' } });
+    await new Promise((resolve) => setImmediate(resolve));
+    const frames = sentFrames(connection.writes);
+    expect(frames[0]!.payload.toString()).toBe('small'); // flushed first: the order stays
+    expect(frames[0]!.metadata.chunk).toBeUndefined();
+    const chunks = frames.slice(1);
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(Buffer.concat(chunks.map((c) => c.payload)).equals(big)).toBe(true);
+    chunks.forEach((c, i) => {
+      expect(c.payload.length).toBeLessThan(2000);
+      expect(c.metadata.sequenceId).toBe(1n);
+      expect(c.metadata.partitionKey).toBe('k');
+      expect({ ...c.metadata.properties }).toEqual({ origin: 'test' });
+      expect(c.metadata.chunk).toEqual({
+        uuid: `${producer.producerName}-1`,
+        numChunksFromMsg: chunks.length,
+        totalChunkMsgSize: big.length,
+        chunkId: i,
+      });
+    });
+    receipt(0n, 10);
+    expect((await small).entryId).toBe(10);
+    let settled = false;
+    void sent.then(() => (settled = true));
+    for (let i = 0; i < chunks.length - 1; i++) receipt(1n, 11 + i);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    receipt(1n, 11 + chunks.length - 1);
+    expect((await sent).entryId).toBe(11 + chunks.length - 1); // the last chunk's entry, as consumers see it
+    expect(producer.pendingMessages).toBe(0);
+    await producer.close({ flushTimeoutMs: 20 });
+  });
+
+  it('NotAllowedError for a chunked message fails it and takes every chunk out of the queue', async () => {
+    const { connection, producer, receipt } = await chunkingProducer();
+    const big = producer.send({ payload: Buffer.alloc(5000, 'x') });
+    const after = producer.send({ payload: Buffer.alloc(5000, 'y') });
+    await new Promise((resolve) => setImmediate(resolve));
+    const per = sentFrames(connection.writes).length / 2;
+    producer.onSendError({ type: 8, producerId: 0, sequenceId: 0n, error: 22, message: 'NotAllowedError' });
+    await expect(big).rejects.toThrow(/NotAllowedError/);
+    for (let i = 0; i < per; i++) receipt(1n, 20 + i);
+    expect((await after).entryId).toBe(20 + per - 1);
+    expect(producer.pendingMessages).toBe(0);
+    await producer.close({ flushTimeoutMs: 20 });
+  });
+
+  it('without chunking, a message above maxMessageSize is refused', async () => {
+    const connection = fakeConnection(17);
+    connection.maxMessageSize = 2000;
+    const producer = unbatchedProducer(connection, 10);
+    await producer.start();
+    await expect(producer.send({ payload: Buffer.alloc(2001) })).rejects.toThrow(
+      /exceeds the broker's maximum/,
+    );
+    await producer.close({ flushTimeoutMs: 20 });
   });
 });
