@@ -48,13 +48,19 @@ export class ProducerPool {
     this.#options = options;
   }
 
-  /** The shared producer of `topic`. A failed creation is not cached: the next call tries again. */
-  producer(topic: string): Promise<Producer> {
-    let producer = this.#plain.get(topic);
+  /**
+   * The shared producer of `topic` for replies, or for dead letters: those go out in chunks when
+   * larger than an entry may be, as the Java client's dead-letter producer does (replies do not, as
+   * Pulsar Functions' output producers do not: a Java consumer on a Shared subscription does not
+   * join chunks). A failed creation is not cached: the next call tries again.
+   */
+  producer(topic: string, purpose: 'reply' | 'dead-letter' = 'reply'): Promise<Producer> {
+    const id = `${purpose}\n${topic}`;
+    let producer = this.#plain.get(id);
     if (producer === undefined) {
-      producer = this.#create(topic, undefined);
-      this.#plain.set(topic, producer);
-      producer.catch(() => this.#plain.delete(topic));
+      producer = this.#create(topic, undefined, purpose === 'dead-letter');
+      this.#plain.set(id, producer);
+      producer.catch(() => this.#plain.delete(id));
     }
     return producer;
   }
@@ -78,10 +84,10 @@ export class ProducerPool {
 
   /** Forgets a producer that failed for good (it is closed), so that the next use creates a new one. */
   discard(producer: Producer): void {
-    for (const [topic, p] of this.#plain) {
+    for (const [id, p] of this.#plain) {
       void p.then(
         (q) => {
-          if (q === producer && this.#plain.get(topic) === p) this.#plain.delete(topic);
+          if (q === producer && this.#plain.get(id) === p) this.#plain.delete(id);
         },
         () => undefined,
       );
@@ -150,7 +156,7 @@ export class ProducerPool {
     };
   }
 
-  async #create(topic: string, producerName: string | undefined): Promise<Producer> {
+  async #create(topic: string, producerName: string | undefined, chunking = false): Promise<Producer> {
     if (this.#closed) throw new Error('the bridge is stopping');
     const o = this.#options;
     const producer = await o.client.createProducer({
@@ -161,9 +167,7 @@ export class ProducerPool {
       sendTimeoutMs: 0,
       maxPendingMessages: o.maxPendingMessages,
       hashingScheme: 'murmur3-32',
-      // Replies and dead letters above the broker's maxMessageSize go out in chunks, as the Java
-      // dead-letter producer does; not for the de-duplicated (named) producers of effectively-once.
-      chunking: producerName === undefined,
+      chunking,
     });
     o.logger.info({ topic, producerName: producer.producerName }, 'producer ready');
     return producer;

@@ -88,8 +88,7 @@ export class ReplyPublisher {
           deadLetter: true,
         };
       }
-      // Without effectively-once, the producer sends larger replies in chunks.
-      if (this.#o.effectivelyOnce && reply.payload.length > this.#o.maxMessageBytes) {
+      if (reply.payload.length > this.#o.maxMessageBytes) {
         return {
           failure: failure(
             BridgeErrors.replyTooLarge,
@@ -206,7 +205,7 @@ export class ReplyPublisher {
       }
       // An id outside the layout cannot be de-duplicated: it is published at least once.
     }
-    const producer = await this.#o.pool.producer(topic);
+    const producer = await this.#o.pool.producer(topic, 'dead-letter');
     await this.#watch(producer, producer.send(message));
   }
 }

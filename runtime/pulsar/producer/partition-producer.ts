@@ -93,6 +93,7 @@ export class PartitionProducer implements ProducerHandler {
   private readonly encoder = new CommandEncoder();
   private readonly writer = new ProtobufWriter(256 * 1024);
   private readonly metadata: MessageMetadata = emptyMessageMetadata();
+  private knownMaxMessageSize = 5 * 1024 * 1024;
 
   constructor(client: ClientContext, settings: PartitionProducerSettings) {
     this.client = client;
@@ -332,8 +333,10 @@ export class PartitionProducer implements ProducerHandler {
     }
   }
 
+  /** The broker's limit, as the last connection announced it (kept while reconnecting). */
   private get maxMessageSize(): number {
-    return this.connection?.maxMessageSize ?? 5 * 1024 * 1024;
+    if (this.connection !== undefined) this.knownMaxMessageSize = this.connection.maxMessageSize;
+    return this.knownMaxMessageSize;
   }
 
   /** Payload bytes one entry can take next to this message's metadata. */
@@ -358,6 +361,16 @@ export class PartitionProducer implements ProducerHandler {
     if (msg.eventTime !== undefined) m.eventTime = toMillis(msg.eventTime);
     const payload = this.compress(m, msg.payload);
     const size = this.chunkSizeFor(msg);
+    if (size < this.maxMessageSize / 4 && payload.length > size) {
+      // Properties and keys leave (almost) no room in an entry: refuse, as the Java client does.
+      this.release(1);
+      pending.reject(
+        PulsarErrors.messageTooLarge.create(
+          `the metadata of a message (properties, keys) leaves no room for its payload in entries of ${this.maxMessageSize} bytes`,
+        ),
+      );
+      return;
+    }
     const count = Math.max(1, Math.ceil(payload.length / size));
     const uuid = `${this.name ?? ''}-${pending.sequenceId}`;
     const createdAt = this.client.timers.now();
@@ -369,7 +382,7 @@ export class PartitionProducer implements ProducerHandler {
           ? undefined
           : { uuid, numChunksFromMsg: count, totalChunkMsgSize: payload.length, chunkId: i };
       const head = this.encoder.send(
-        { producerId: this.producerId, sequenceId: pending.sequenceId, numMessages: 1 },
+        { producerId: this.producerId, sequenceId: pending.sequenceId, numMessages: 1, isChunk: count > 1 },
         m,
         part,
       );

@@ -43,6 +43,11 @@ export interface SendCommand {
   readonly sequenceId: bigint;
   readonly highestSequenceId?: bigint | undefined;
   readonly numMessages: number;
+  /**
+   * One chunk of a split message: the broker then skips the de-duplication check for all but the
+   * last chunk (they share the message's sequence id) and a topic's lower size limit.
+   */
+  readonly isChunk?: boolean;
 }
 
 /**
@@ -237,6 +242,7 @@ export class CommandEncoder {
     w.fieldBig(2, c.sequenceId);
     if (c.numMessages !== 1) w.fieldInt32(3, c.numMessages);
     if (c.highestSequenceId !== undefined) w.fieldBig(6, c.highestSequenceId);
+    if (c.isChunk === true) w.fieldBool(7, true);
     this.endCommand(s);
     w.uint16BE(MAGIC_CRC32C);
     const crcAt = w.pos;

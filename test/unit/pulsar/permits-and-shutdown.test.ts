@@ -574,6 +574,26 @@ describe('producing chunks (a message above the broker maxMessageSize)', () => {
     const chunks = frames.slice(1);
     expect(chunks.length).toBeGreaterThan(2);
     expect(Buffer.concat(chunks.map((c) => c.payload)).equals(big)).toBe(true);
+    // SEND's is_chunk (field 7): the broker then skips de-duplication for all but the last chunk.
+    const isChunkFlags = [];
+    for (let i = 0; i < connection.writes.length; i += 2) {
+      const head = connection.writes[i]!;
+      const r = new ProtobufReader(head, 8, 8 + head.readUInt32BE(4));
+      let flag = false;
+      while (r.next()) {
+        if (r.field !== 6) {
+          r.skip();
+          continue;
+        }
+        const send = r.sub();
+        while (send.next()) {
+          if (send.field === 7) flag = send.varint() === 1;
+          else send.skip();
+        }
+      }
+      isChunkFlags.push(flag);
+    }
+    expect(isChunkFlags).toEqual([false, ...chunks.map(() => true)]);
     chunks.forEach((c, i) => {
       expect(c.payload.length).toBeLessThan(2000);
       expect(c.metadata.sequenceId).toBe(1n);
@@ -609,6 +629,16 @@ describe('producing chunks (a message above the broker maxMessageSize)', () => {
     await expect(big).rejects.toThrow(/NotAllowedError/);
     for (let i = 0; i < per; i++) receipt(1n, 20 + i);
     expect((await after).entryId).toBe(20 + per - 1);
+    expect(producer.pendingMessages).toBe(0);
+    await producer.close({ flushTimeoutMs: 20 });
+  });
+
+  it('a message whose properties leave no room for its payload in an entry is refused', async () => {
+    const { producer } = await chunkingProducer();
+    const properties = { big: 'p'.repeat(400) }; // three quarters of an entry of 2000 bytes, counted as UTF-8
+    await expect(producer.send({ payload: Buffer.alloc(3000), properties })).rejects.toThrow(
+      /leaves no room/,
+    );
     expect(producer.pendingMessages).toBe(0);
     await producer.close({ flushTimeoutMs: 20 });
   });

@@ -143,7 +143,7 @@ describe('ReplyPublisher', () => {
     expect(await outcome).toBe('out failed');
   });
 
-  it('publishes nothing of an input with a refused topic, or (effectively-once) a reply too large', async () => {
+  it('publishes nothing of an input with a refused topic or a reply too large', async () => {
     const client = fakeClient();
     const p = publisher(client, false);
     const refused = await p.start(message(), [reply('ok'), reply('x', { topic: 'elsewhere' })]);
@@ -151,17 +151,20 @@ describe('ReplyPublisher', () => {
       failure: { code: 'KNMESH_BRIDGE_REPLY_TOPIC_REFUSED' },
       deadLetter: true,
     });
-    expect(client.sent).toEqual([]);
-    const large = await publisher(client, true).start(message(), [reply('y'.repeat(101))]);
+    const large = await p.start(message(), [reply('y'.repeat(101))]);
     expect(large).toMatchObject({ failure: { code: 'KNMESH_BRIDGE_REPLY_TOO_LARGE' }, deadLetter: true });
     expect(client.sent).toEqual([]);
   });
 
-  it('without effectively-once a reply above the size limit goes to a chunking producer; named producers do not chunk', async () => {
+  it('dead letters leave through a chunking producer of their own; replies and named producers do not chunk', async () => {
     const client = fakeClient();
-    await publish(publisher(client, false), message(), [reply('y'.repeat(101))]);
-    expect(client.sent.map((s) => s.message.payload.length)).toEqual([101]);
-    expect(client.created.map((o) => o.chunking)).toEqual([true]);
+    const p = publisher(client, false);
+    await publish(p, message(), [reply('r')]);
+    await p.deadLetter(message(), { code: 'KNMESH_X', status: 413, reason: 'too large' }, { attempts: 1 });
+    expect(client.created.map((o) => [o.topic, o.chunking])).toEqual([
+      ['persistent://public/default/out', false],
+      ['persistent://public/default/in-public-default-fn-DLQ', true],
+    ]);
     const named = fakeClient();
     await publish(publisher(named, true), message(), [reply('small')]);
     expect(named.created.map((o) => o.chunking)).toEqual([false]);
