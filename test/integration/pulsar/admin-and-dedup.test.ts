@@ -121,6 +121,27 @@ describe('effectively-once publishing with broker de-duplication', () => {
   });
 });
 
+describe('chunks on a de-duplicated topic', () => {
+  it('stores every chunk of a split message (the broker checks only the last one for duplicates)', async () => {
+    const topic = uniqueTopic('dedup-chunks');
+    await admin.createTopic(topic);
+    await admin.setTopicDeduplication(topic, true);
+    expect(await eventually(() => admin.deduplicationEnabled(topic))).toBe(true);
+    const consumer = await client.subscribe({ topic, subscription: 'check', initialPosition: 'earliest' });
+    const producer = await client.createProducer({ topic, chunking: true, batching: { enabled: false } });
+    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
+    const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+    const big = Buffer.alloc(Math.round(maxMessageSize * 2.5), 'd');
+    const id = await producer.send({ payload: big });
+    expect(id.entryId).toBeGreaterThanOrEqual(2); // the last of at least three chunks, stored
+    await producer.send({ payload: Buffer.from('after') });
+    const [joined, after] = await receiveN(consumer, 2);
+    expect(joined!.payload.equals(big)).toBe(true);
+    expect(after!.payload.toString()).toBe('after');
+    await Promise.all([producer.close(), consumer.close()]);
+  });
+});
+
 describe('broker-initiated closes', () => {
   it('reattaches producers and consumers when the topic is unloaded, and reports the state', async () => {
     const topic = uniqueTopic('unload');
