@@ -137,9 +137,9 @@ export class BridgeDispatcher {
     this.#ordered = options.subscriptionType !== 'shared';
   }
 
-  /** Messages held (taken and not finished). */
+  /** Messages held: taken and not finished, or finished with replies not stored yet. */
   get held(): number {
-    return this.#queue.size;
+    return this.#queue.size + this.#unstoredReplies;
   }
 
   /** Delivery requests in flight (awaiting an answer or being settled). */

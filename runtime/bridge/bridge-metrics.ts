@@ -99,7 +99,7 @@ export class BridgeMetrics {
     });
     new Gauge({
       name: 'knmesh_bridge_in_flight_messages',
-      help: 'Messages held: taken from the subscription and not yet finished (at most --max-in-flight).',
+      help: 'Messages held: taken from the subscription and not yet finished, or with replies not yet stored (at most --max-in-flight).',
       registers,
       collect() {
         this.set(gauges.held());

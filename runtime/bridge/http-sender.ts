@@ -36,20 +36,31 @@ export interface HttpSenderOptions {
 
 const BEFORE_INVOCATION = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** The answer was still arriving when the request's time was up. */
+/** The answer was not complete when the request's time was up. */
 class AnswerDeadline extends Error {}
+
+/** When a request in flight must have been answered, and how to end it. */
+interface Deadline {
+  at: number;
+  abort: (() => void) | undefined;
+}
+
+/** How often requests in flight are checked against their deadline. */
+const SWEEP_MS = 100;
 
 /**
  * POSTs deliveries with undici (keep-alive connection pool, one request per connection at a time):
  * never rejects, and tells a timeout, an unreachable function and an oversized answer apart. The
- * timeout covers waiting for the answer and reading it: undici's headers and body timeouts (cheaper
- * than a timer per request), and a body still arriving past the request's time is cut at its next
- * chunk (undici's body timeout only limits the pause between chunks); connecting has its own limit
- * of the same length.
+ * timeout runs from the moment a request goes out on a connection until its answer is read in full:
+ * one sweep every 100 ms while requests are in flight ends those past their deadline (cheaper than a
+ * timer per request; undici's body timeout alone only limits the pause between chunks). Connecting
+ * has its own limit of the same length.
  */
 export class HttpSender implements DeliverySender {
   readonly #pool: Pool;
   readonly #path: string;
+  readonly #deadlines = new Set<Deadline>();
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(options: HttpSenderOptions) {
     const url = new URL(options.sink);
@@ -66,13 +77,16 @@ export class HttpSender implements DeliverySender {
   send(message: HttpMessage, timeoutMs: number): Promise<SinkResponse | SinkFailure> {
     // dispatch() with a handler, not request(): no response stream, no extra promises per request
     // (undici's request API was a fifth of the bridge's CPU time in per-message delivery).
-    const started = performance.now();
     return new Promise((resolve) => {
       let status = 0;
       let headers: SinkResponse['headers'] = {};
       const chunks: Buffer[] = [];
       let size = 0;
-      const fail = (error: unknown): void => resolve(this.#failure(error, timeoutMs));
+      const deadline: Deadline = { at: Number.POSITIVE_INFINITY, abort: undefined };
+      const fail = (error: unknown): void => {
+        this.#deadlines.delete(deadline);
+        resolve(this.#failure(error, timeoutMs));
+      };
       try {
         this.#pool.dispatch(
           {
@@ -84,20 +98,23 @@ export class HttpSender implements DeliverySender {
             bodyTimeout: timeoutMs,
           },
           {
-            onRequestStart: () => undefined,
+            onRequestStart: (controller) => {
+              // On a connection now: the time spent queueing and connecting does not count.
+              deadline.at = performance.now() + timeoutMs;
+              deadline.abort = () => controller.abort(new AnswerDeadline());
+              this.#deadlines.add(deadline);
+              this.#sweep ??= setInterval(() => this.#endOverdue(), SWEEP_MS).unref();
+            },
             onResponseStart: (_controller, statusCode, responseHeaders) => {
               status = statusCode;
               headers = responseHeaders;
             },
-            onResponseData: (controller, chunk) => {
-              if (performance.now() - started > timeoutMs) {
-                controller.abort(new AnswerDeadline());
-                return;
-              }
+            onResponseData: (_controller, chunk) => {
               chunks.push(chunk);
               size += chunk.length;
             },
             onResponseEnd: () => {
+              this.#deadlines.delete(deadline);
               const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
               resolve({ status, headers, body });
             },
@@ -108,6 +125,20 @@ export class HttpSender implements DeliverySender {
         fail(error);
       }
     });
+  }
+
+  /** Ends the requests past their deadline; stops sweeping when none is left. */
+  #endOverdue(): void {
+    const now = performance.now();
+    for (const deadline of this.#deadlines) {
+      if (now <= deadline.at) continue;
+      this.#deadlines.delete(deadline);
+      deadline.abort?.();
+    }
+    if (this.#deadlines.size === 0 && this.#sweep !== undefined) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+    }
   }
 
   #failure(error: unknown, timeoutMs: number): SinkFailure {
@@ -143,6 +174,8 @@ export class HttpSender implements DeliverySender {
   }
 
   async close(): Promise<void> {
+    if (this.#sweep !== undefined) clearInterval(this.#sweep);
+    this.#sweep = undefined;
     await this.#pool.close();
   }
 }

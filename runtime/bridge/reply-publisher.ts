@@ -113,11 +113,10 @@ export class ReplyPublisher {
   async #send(
     planned: readonly { topic: string; message: ProducerMessage }[],
   ): Promise<{ stored: Promise<void> }> {
-    const sends: Promise<unknown>[] = [];
-    for (const { topic, message } of planned) {
-      const producer = await this.#o.pool.producer(topic);
-      sends.push(this.#watch(producer, producer.send(message)));
-    }
+    // Every producer first: a failure then leaves no reply of this input on its way.
+    const producers: Producer[] = [];
+    for (const { topic } of planned) producers.push(await this.#o.pool.producer(topic));
+    const sends = planned.map(({ message }, i) => this.#watch(producers[i]!, producers[i]!.send(message)));
     return { stored: allSettledOrFirstFailure(sends) };
   }
 
@@ -128,17 +127,21 @@ export class ReplyPublisher {
     const id = input.messageId;
     const start = this.#reserve(input, planned.length);
     const name = this.producerNameFor(input.topic);
-    const sends: Promise<unknown>[] = [];
+    // Every sequence id and producer first: a failure then leaves no reply of this input on its way.
+    const targets: { producer: Producer; sequenceId: bigint }[] = [];
     for (let i = 0; i < planned.length; i++) {
       const { topic, message } = planned[i]!;
       const sequenceId = effectivelyOnceSequenceId(id, start + i);
       if (sequenceId === undefined) throw overflow(id, start + i);
       const producers = await this.#o.pool.named(name, topic);
-      const producer = producers.pick(message.key, sequenceId);
-      // Stored before a restart: the broker would drop it anyway; skipping saves the round trip.
-      if (sequenceId <= producer.lastSequenceId) continue;
-      sends.push(this.#watch(producer, producer.send({ ...message, sequenceId })));
+      targets.push({ producer: producers.pick(message.key, sequenceId), sequenceId });
     }
+    const sends: Promise<unknown>[] = [];
+    targets.forEach(({ producer, sequenceId }, i) => {
+      // Stored before a restart: the broker would drop it anyway; skipping saves the round trip.
+      if (sequenceId <= producer.lastSequenceId) return;
+      sends.push(this.#watch(producer, producer.send({ ...planned[i]!.message, sequenceId })));
+    });
     return { stored: allSettledOrFirstFailure(sends) };
   }
 
@@ -193,7 +196,9 @@ export class ReplyPublisher {
   ): Promise<void> {
     const topic = this.deadLetterTopicOf(input);
     const message = toDeadLetterMessage(input, why, { ...context, subscription: this.#o.subscription });
-    if (this.#o.effectivelyOnce) {
+    // A dead letter too large for one entry needs chunks, which the de-duplicated producers do not
+    // send: it takes the plain producer, at least once (a restart may write it twice).
+    if (this.#o.effectivelyOnce && message.payload.length <= this.#o.maxMessageBytes) {
       const index = input.messageId.batchIndex < 0 ? 0 : input.messageId.batchIndex;
       const sequenceId = effectivelyOnceSequenceId(input.messageId, index);
       if (sequenceId !== undefined) {

@@ -14,6 +14,7 @@ export interface StandaloneSettings {
  * are overridden. See docs/adr/0003-embedded-pulsar-broker.md.
  */
 export function renderStandaloneConfig(settings: StandaloneSettings): string {
+  const maxMessageSize = Number(settings.extra?.['maxMessageSize'] ?? 5 * 1024 * 1024);
   const entries: Record<string, string> = {
     clusterName: 'standalone',
     bindAddress: '127.0.0.1',
@@ -34,11 +35,11 @@ export function renderStandaloneConfig(settings: StandaloneSettings): string {
     acknowledgmentAtBatchIndexLevelEnabled: 'true',
     journalSyncData: 'false',
     journalMaxGroupWaitMSec: '1',
-    // The bookie's frame limit must exceed the broker's maxMessageSize (5 MiB) by an entry's
-    // overhead, as in the distribution's standalone.conf: at BookKeeper's default (5 MiB exactly) a
-    // message of the largest allowed size (a full chunk of a split message) is accepted by the
-    // broker and then never stored, its write retried without end.
-    nettyMaxFrameSizeBytes: '5253120',
+    // The bookie's frame limit must exceed the broker's maxMessageSize by an entry's overhead
+    // (10 KiB, as in the distribution's standalone.conf): at BookKeeper's default (5 MiB, the
+    // broker's default limit) a message of the largest allowed size (a full chunk of a split
+    // message) is accepted by the broker and then never stored, its write retried without end.
+    nettyMaxFrameSizeBytes: String(maxMessageSize + 10 * 1024),
     // The bookie otherwise binds every interface.
     listeningInterface: 'lo',
     allowLoopback: 'true',

@@ -33,6 +33,11 @@ beforeAll(async () => {
         }
         case '/silent':
           return; // never answers
+        case '/stall':
+          // Headers and a first chunk at once, then nothing more.
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('x');
+          return;
         case '/large':
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
           res.end(Buffer.alloc(4096));
@@ -83,6 +88,15 @@ describe('HttpSender against a real HTTP server', () => {
     expect(await s.send(request, 500)).toMatchObject({ kind: 'timeout', reason: 'no answer within 500 ms' });
     // The body would take 2 s; pauses of 100 ms alone never reach undici's body timeout.
     expect(Date.now() - started).toBeLessThan(1500);
+    await s.close();
+  });
+
+  it('ends an answer that stalls after its first chunk at the request time, not twice it', async () => {
+    const s = sender('/stall');
+    const started = Date.now();
+    expect(await s.send(request, 1000)).toMatchObject({ kind: 'timeout' });
+    // undici's body timeout alone would start over at the chunk: about 2000 ms.
+    expect(Date.now() - started).toBeLessThan(1700);
     await s.close();
   });
 

@@ -41,6 +41,7 @@ describe('flow control of replies not awaited', () => {
       expect(r.consumer.taken).toBe(5);
       expect(r.consumer.acked).toHaveLength(5);
       expect(r.publisher.published).toHaveLength(5);
+      expect(r.dispatcher.held).toBe(5); // what the in-flight gauge shows
       r.publisher.storeHeld();
       await settle();
       expect(r.consumer.taken).toBe(10);

@@ -170,6 +170,18 @@ describe('ReplyPublisher', () => {
     expect(named.created.map((o) => o.chunking)).toEqual([false]);
   });
 
+  it('effectively-once: a dead letter too large for one entry takes the chunking producer, not the named one', async () => {
+    const client = fakeClient();
+    const p = publisher(client, true); // entries of 100 bytes here
+    const why = { code: 'KNMESH_X', status: 413, reason: 'too large' };
+    await p.deadLetter(message({ payload: 'x'.repeat(200) }), why, { attempts: 1 });
+    await p.deadLetter(message({ payload: 'small' }), why, { attempts: 1 });
+    expect(client.created.map((o) => [o.producerName, o.chunking])).toEqual([
+      [undefined, true],
+      ['public/default/fn@persistent://public/default/in#dlq', false],
+    ]);
+  });
+
   it('effectively-once: named producers, sequence ids per reply of an entry, de-duplication checked first', async () => {
     const client = fakeClient();
     const dedup: string[] = [];
