@@ -13,7 +13,7 @@
  *
  * Env: BENCH_MESSAGES (default 100000), BENCH_ROUNDS (2), BENCH_SIZE (bytes, 1024), BENCH_RATE
  * (msg/s for latency, 2000), BENCH_WARMUP (messages through each side before measuring, 100000), BENCH_LATENCY_SECONDS (10), BENCH_MAX_IN_FLIGHT (per-message bridge,
- * 64), BENCH_BATCH_SIZE (100), BENCH_BATCH_MAX_IN_FLIGHT (300), KNMESH_BENCH_PULSAR=reuse (use `knmesh pulsar start`'s broker), BENCH_NO_WRITE=1, BENCH_BRIDGE_ARGS (extra bridge flags),
+ * 64), BENCH_BATCH_SIZE (100), BENCH_BATCH_MAX_IN_FLIGHT (300), KNMESH_BENCH_PULSAR=reuse (use `knmesh pulsar start`'s broker), BENCH_NO_WRITE=1, BENCH_BRIDGE_ARGS (extra bridge flags), BENCH_BRIDGE_ENV (NAME=value,… for the bridge),
  * BENCH_PROFILE=1 (the bridge and knmesh serve run with --cpu-prof into .knmesh/bench-profiles), BENCH_SIDES (a
  * comma-separated subset, for profiling; nothing is written then).
  */
@@ -339,6 +339,11 @@ async function startKnmesh(
   const processEnv = Object.fromEntries(
     BRIDGE_PROCESS_ENV.filter((e) => e.name !== 'NODE_OPTIONS').map((e) => [e.name, e.value]),
   );
+  // Experiments: BENCH_BRIDGE_ENV="NAME=value,NAME=value" for the bridge process alone.
+  for (const pair of (process.env['BENCH_BRIDGE_ENV'] ?? '').split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    processEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  }
   const bridge = spawn(process.execPath, [...BRIDGE_NODE_FLAGS, ...bridgeArgs], {
     cwd: root,
     env: { ...process.env, ...processEnv },
@@ -571,7 +576,7 @@ async function main(): Promise<void> {
     await stop();
   }
   // A subset of sides or extra bridge flags is an experiment: printed, not written to the docs.
-  if (sides.length < 3 || process.env['BENCH_BRIDGE_ARGS']) {
+  if (sides.length < 3 || process.env['BENCH_BRIDGE_ARGS'] || process.env['BENCH_BRIDGE_ENV']) {
     console.log(JSON.stringify(results, null, 2));
     return;
   }
