@@ -354,11 +354,7 @@ export class PartitionProducer implements ProducerHandler {
    */
   private pushChunks(pending: PendingMessage): void {
     const msg = pending.message;
-    const m = this.prepareMetadata(pending.sequenceId);
-    if (msg.properties !== undefined) m.properties = msg.properties;
-    if (msg.key !== undefined) m.partitionKey = msg.key;
-    if (msg.orderingKey !== undefined) m.orderingKey = toBuffer(msg.orderingKey);
-    if (msg.eventTime !== undefined) m.eventTime = toMillis(msg.eventTime);
+    const m = this.singleMetadata(pending);
     const payload = this.compress(m, msg.payload);
     const size = this.chunkSizeFor(msg);
     if (size < this.maxMessageSize / 4 && payload.length > size) {
@@ -399,6 +395,17 @@ export class PartitionProducer implements ProducerHandler {
     m.chunk = undefined;
   }
 
+  /** The metadata of one message sent on its own (whole, or as chunks). */
+  private singleMetadata(pending: PendingMessage): MessageMetadata {
+    const msg = pending.message;
+    const m = this.prepareMetadata(pending.sequenceId);
+    if (msg.properties !== undefined) m.properties = msg.properties;
+    if (msg.key !== undefined) m.partitionKey = msg.key;
+    if (msg.orderingKey !== undefined) m.orderingKey = toBuffer(msg.orderingKey);
+    if (msg.eventTime !== undefined) m.eventTime = toMillis(msg.eventTime);
+    return m;
+  }
+
   private prepareMetadata(sequenceId: bigint): MessageMetadata {
     const m = this.metadata;
     m.producerName = this.name!;
@@ -426,11 +433,7 @@ export class PartitionProducer implements ProducerHandler {
 
   private buildSingle(pending: PendingMessage): SendOp {
     const msg = pending.message;
-    const m = this.prepareMetadata(pending.sequenceId);
-    if (msg.properties !== undefined) m.properties = msg.properties;
-    if (msg.key !== undefined) m.partitionKey = msg.key;
-    if (msg.orderingKey !== undefined) m.orderingKey = toBuffer(msg.orderingKey);
-    if (msg.eventTime !== undefined) m.eventTime = toMillis(msg.eventTime);
+    const m = this.singleMetadata(pending);
     const payload = this.compress(m, msg.payload);
     const head = this.encoder.send(
       { producerId: this.producerId, sequenceId: pending.sequenceId, numMessages: 1 },

@@ -9,7 +9,7 @@ import { pulsarBinding } from '../../../runtime/cloudevents/pulsar-binding.ts';
 import { toCloudEvent } from '../../../runtime/cloudevents/to-cloud-event.ts';
 import { ServeProcess } from '../host/serve-process.ts';
 import { runJavaTool } from '../support/run-java-tool.ts';
-import { testBroker, uniqueTopic } from '../support/test-broker.ts';
+import { brokerMaxMessageSize, testBroker, uniqueTopic } from '../support/test-broker.ts';
 import { collect, command, drainFor, fixtureFunction, json, produce } from './bridge-kit.ts';
 import { useBridgeFixture } from './bridge-fixture.ts';
 
@@ -99,9 +99,7 @@ describe('large inputs', () => {
     async () => {
       const input = uniqueTopic('b-chunked-in');
       const output = uniqueTopic('b-chunked-out');
-      const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
-      const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
-      expect(maxMessageSize).toBeGreaterThan(0);
+      const maxMessageSize = await brokerMaxMessageSize();
       const body = JSON.stringify({ id: 'big-0', pad: 'x'.repeat(Math.round(maxMessageSize * 1.4)) });
       const file = join(await mkdtemp(join(tmpdir(), 'knmesh-bridge-chunks-')), 'big.json');
       await writeFile(file, body);
@@ -141,8 +139,7 @@ describe('large dead letters', () => {
   it('an input the function refuses as too large is dead-lettered whole, in chunks', async () => {
     const input = uniqueTopic('b-bigdead-in');
     const dlq = uniqueTopic('b-bigdead-dlq');
-    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
-    const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+    const maxMessageSize = await brokerMaxMessageSize();
     const dead = rig.track(
       await rig.client.subscribe({ topic: dlq, subscription: 'check', initialPosition: 'earliest' }),
     );

@@ -40,7 +40,12 @@ async function topics(name: string): Promise<Topics> {
 }
 
 async function bridge(t: Topics, args: string[], sink?: string): Promise<Bridge> {
-  const { bridge: b } = await rig.startBridge(
+  return (await startFor(t, args, sink)).bridge;
+}
+
+/** A bridge from `t.input` to `t.output`, dead letters to `t.dlq`, short backoffs unless `args` say. */
+function startFor(t: Topics, args: string[], sink?: string): ReturnType<typeof rig.startBridge> {
+  return rig.startBridge(
     [
       '--input',
       t.input,
@@ -55,29 +60,13 @@ async function bridge(t: Topics, args: string[], sink?: string): Promise<Bridge>
     ],
     sink,
   );
-  return b;
 }
 
 describe('metrics', () => {
   it('/metrics counts every outcome: received, delivered, replied, retried, dead-lettered, acked, latency, lag', async () => {
     // Ids of their own: the function process (and its attempt counts per id) is shared by the file.
     const t = await topics('f-metrics');
-    const { port } = await rig.startBridge([
-      '--input',
-      t.input,
-      '--subscription',
-      'fn',
-      '--output',
-      t.output,
-      '--dead-letter-topic',
-      t.dlq,
-      '--retry-backoff-ms',
-      '50',
-      '--max-retries',
-      '3',
-      '--name',
-      'public/default/counted',
-    ]);
+    const { port } = await startFor(t, ['--max-retries', '3', '--name', 'public/default/counted']);
     await produce(rig.client, t.input, [
       command({ id: 'metrics-a' }),
       command({ id: 'metrics-b' }),

@@ -3,7 +3,7 @@ import { PulsarAdmin } from '../../../runtime/pulsar/admin/pulsar-admin.ts';
 import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
 import { PulsarErrors } from '../../../runtime/pulsar/pulsar-errors.ts';
 import { eventually, receiveN } from '../support/receive-n.ts';
-import { testBroker, uniqueTopic } from '../support/test-broker.ts';
+import { brokerMaxMessageSize, testBroker, uniqueTopic } from '../support/test-broker.ts';
 
 let client: PulsarClient;
 let admin: PulsarAdmin;
@@ -129,8 +129,7 @@ describe('chunks on a de-duplicated topic', () => {
     expect(await eventually(() => admin.deduplicationEnabled(topic))).toBe(true);
     const consumer = await client.subscribe({ topic, subscription: 'check', initialPosition: 'earliest' });
     const producer = await client.createProducer({ topic, chunking: true, batching: { enabled: false } });
-    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
-    const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+    const maxMessageSize = await brokerMaxMessageSize();
     const big = Buffer.alloc(Math.round(maxMessageSize * 2.5), 'd');
     const id = await producer.send({ payload: big });
     expect(id.entryId).toBeGreaterThanOrEqual(2); // the last of at least three chunks, stored

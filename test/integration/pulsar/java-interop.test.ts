@@ -7,7 +7,7 @@ import { PulsarAdmin } from '../../../runtime/pulsar/admin/pulsar-admin.ts';
 import { PulsarClient } from '../../../runtime/pulsar/pulsar-client.ts';
 import { receiveN } from '../support/receive-n.ts';
 import { runJavaTool } from '../support/run-java-tool.ts';
-import { testBroker, uniqueTopic } from '../support/test-broker.ts';
+import { brokerMaxMessageSize, testBroker, uniqueTopic } from '../support/test-broker.ts';
 
 // The Java client tools of the broker's own distribution are the reference implementation.
 const hasJavaTools = testBroker().distribution !== undefined;
@@ -77,9 +77,7 @@ describe.skipIf(!hasJavaTools)('interoperability with the Java client', () => {
 
   it('joins messages the Java client split into chunks, and acknowledging one acknowledges every chunk', async () => {
     const topic = uniqueTopic('java-chunks');
-    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
-    const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
-    expect(maxMessageSize).toBeGreaterThan(0);
+    const maxMessageSize = await brokerMaxMessageSize();
     // Incompressible and larger than one entry may be: the Java producer splits it.
     const big = randomBytes(Math.round(maxMessageSize * 1.4));
     const file = join(await mkdtemp(join(tmpdir(), 'knmesh-chunks-')), 'big.bin');
@@ -114,8 +112,7 @@ describe.skipIf(!hasJavaTools)('interoperability with the Java client', () => {
 
   it('produces a message above the broker limit in chunks that the Java client joins', async () => {
     const topic = uniqueTopic('knmesh-chunks');
-    const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
-    const maxMessageSize = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+    const maxMessageSize = await brokerMaxMessageSize();
     const big = Buffer.from(`knmesh-chunked-${'z'.repeat(Math.round(maxMessageSize * 1.3))}`);
     const own = await client.subscribe({ topic, subscription: 'knmesh', initialPosition: 'earliest' });
     const consumed = runJavaTool('pulsar-client', [

@@ -42,3 +42,11 @@ export async function restartTestBroker(): Promise<boolean> {
   await PulsarStandalone.restart(home, { env: process.env });
   return true;
 }
+
+/** The broker's `maxMessageSize` as it runs (5 MiB unless configured otherwise). */
+export async function brokerMaxMessageSize(): Promise<number> {
+  const runtime = await fetch(`${testBroker().adminUrl}/admin/v2/brokers/configuration/runtime`);
+  const size = Number(((await runtime.json()) as Record<string, string>)['maxMessageSize']);
+  if (!(size > 0)) throw new Error(`the broker reports no maxMessageSize (${String(size)})`);
+  return size;
+}

@@ -93,6 +93,31 @@ function fakeClient(connection: unknown) {
   };
 }
 
+/** A consumer with one topic part on `connection` (no acknowledgement grouping, no delays). */
+function consumerOn(connection: unknown, settings: { subType: number; receiverQueueSize: number }) {
+  const consumer = new Consumer({
+    subscription: 's',
+    timers,
+    logger: silentLogger(),
+    deadLetterPolicy: undefined,
+    createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
+  });
+  const part = new TopicConsumer(fakeClient(connection), consumer, {
+    topic: 'persistent://public/default/t',
+    partition: -1,
+    subscription: 's',
+    initialPosition: 1,
+    consumerName: undefined,
+    batchIndexAck: false,
+    ackGroupingMs: 0,
+    nackRedeliveryDelayMs: 0,
+    ackTimeoutMs: 0,
+    ...settings,
+  } as never);
+  consumer.addPart(part);
+  return { consumer, part };
+}
+
 /** A producer without batching or send timeout on a fake connection. */
 function unbatchedProducer(connection: unknown, maxPendingMessages: number): PartitionProducer {
   return new PartitionProducer(fakeClient(connection), {
@@ -205,27 +230,7 @@ describe('permits and shutdown', () => {
 
   it('a consumer gives back every permit of a stale batch, so Failover after a nack does not starve', async () => {
     const connection = fakeConnection(13);
-    const consumer = new Consumer({
-      subscription: 's',
-      timers,
-      logger: silentLogger(),
-      deadLetterPolicy: undefined,
-      createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
-    });
-    const part = new TopicConsumer(fakeClient(connection), consumer, {
-      topic: 'persistent://public/default/t',
-      partition: -1,
-      subscription: 's',
-      subType: 2,
-      initialPosition: 1,
-      receiverQueueSize: 10,
-      consumerName: undefined,
-      batchIndexAck: false,
-      ackGroupingMs: 0,
-      nackRedeliveryDelayMs: 0,
-      ackTimeoutMs: 0,
-    } as never);
-    consumer.addPart(part);
+    const { part } = consumerOn(connection, { subType: 2, receiverQueueSize: 10 });
     await part.start();
     part.redeliver([]); // Failover nack: redeliver all, new epoch
     const before = connection.writes.length;
@@ -311,27 +316,7 @@ describe('permits and shutdown', () => {
   it('a consumer the broker closes while subscribing subscribes again', async () => {
     const connection = fakeConnection(13);
     closeOnFirstAnswer(connection, 'c0');
-    const consumer = new Consumer({
-      subscription: 's',
-      timers,
-      logger: silentLogger(),
-      deadLetterPolicy: undefined,
-      createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
-    });
-    const part = new TopicConsumer(fakeClient(connection), consumer, {
-      topic: 'persistent://public/default/t',
-      partition: -1,
-      subscription: 's',
-      subType: 2,
-      initialPosition: 1,
-      receiverQueueSize: 10,
-      consumerName: undefined,
-      batchIndexAck: false,
-      ackGroupingMs: 0,
-      nackRedeliveryDelayMs: 0,
-      ackTimeoutMs: 0,
-    } as never);
-    consumer.addPart(part);
+    const { part } = consumerOn(connection, { subType: 2, receiverQueueSize: 10 });
     await part.start();
     expect(connection.requests).toBe(2);
     expect(connection.holdsConsumer(0, part)).toBe(true);
@@ -349,29 +334,9 @@ describe('permits and shutdown', () => {
       connection.handlers.delete('c0');
       handler.onBrokerClose();
     };
-    const consumer = new Consumer({
-      subscription: 's',
-      timers,
-      logger: silentLogger(),
-      deadLetterPolicy: undefined,
-      createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
-    });
+    const { consumer, part } = consumerOn(connection, { subType: 2, receiverQueueSize: 10 });
     const changes: boolean[] = [];
     consumer.on('activeChange', (_topic: string, active: boolean) => changes.push(active));
-    const part = new TopicConsumer(fakeClient(connection), consumer, {
-      topic: 'persistent://public/default/t',
-      partition: -1,
-      subscription: 's',
-      subType: 2,
-      initialPosition: 1,
-      receiverQueueSize: 10,
-      consumerName: undefined,
-      batchIndexAck: false,
-      ackGroupingMs: 0,
-      nackRedeliveryDelayMs: 0,
-      ackTimeoutMs: 0,
-    } as never);
-    consumer.addPart(part);
     await part.start();
     expect(connection.requests).toBe(2);
     // The second subscribe got no ACTIVE_CONSUMER_CHANGE: the first one's news is taken back.
@@ -382,27 +347,8 @@ describe('permits and shutdown', () => {
 
   it('joins a chunked message; a chunk that is no message gives its permit back; ack and nack cover every chunk', async () => {
     const connection = fakeConnection(13);
-    const consumer = new Consumer({
-      subscription: 's',
-      timers,
-      logger: silentLogger(),
-      deadLetterPolicy: undefined,
-      createDeadLetterProducer: () => Promise.reject(new Error('no dead letters here')),
-    });
-    const part = new TopicConsumer(fakeClient(connection), consumer, {
-      topic: 'persistent://public/default/t',
-      partition: -1,
-      subscription: 's',
-      subType: 1, // Shared: redelivery names the entries
-      initialPosition: 1,
-      receiverQueueSize: 2, // a FLOW for every permit given back
-      consumerName: undefined,
-      batchIndexAck: false,
-      ackGroupingMs: 0,
-      nackRedeliveryDelayMs: 0,
-      ackTimeoutMs: 0,
-    } as never);
-    consumer.addPart(part);
+    // Shared: redelivery names the entries; a queue of 2: a FLOW for every permit given back.
+    const { consumer, part } = consumerOn(connection, { subType: 1, receiverQueueSize: 2 });
     await part.start();
     const deliver = (f: ReturnType<typeof chunkFrame>): void =>
       part.onMessage(f.command as never, f.frame, f.offset);
