@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent, fetch, type Dispatcher } from 'undici';
+import { nodeHttp, nodeHttps } from '../../net/node-http.ts';
+import { adminRequest, type AdminAgents, type AdminAnswer } from './admin-request.ts';
 import { noAuthentication, type Authentication } from '../auth/authentication.ts';
 import type { TlsSettings } from '../connection/tls-settings.ts';
 import { PulsarErrors } from '../pulsar-errors.ts';
@@ -40,23 +41,24 @@ export class PulsarAdmin {
   private readonly base: string;
   private readonly authentication: Authentication;
   private readonly timeoutMs: number;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly agents: AdminAgents;
 
   constructor(options: PulsarAdminOptions) {
     this.base = options.adminUrl.replace(/\/+$/, '');
     this.authentication = options.authentication ?? noAuthentication;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const tls = options.tls;
-    this.dispatcher =
-      tls && (tls.trustCertsFile || tls.allowInsecure || tls.hostnameVerification === false)
-        ? new Agent({
-            connect: {
-              ...(tls.trustCertsFile ? { ca: readFileSync(tls.trustCertsFile) } : {}),
-              rejectUnauthorized: !tls.allowInsecure,
-              ...(tls.hostnameVerification === false ? { checkServerIdentity: () => undefined } : {}),
-            },
-          })
-        : undefined;
+    // Keep-alive: the attempt journal calls the API for every retried message. Idle sockets do not
+    // keep the process alive (node:http unrefs them).
+    this.agents = {
+      http: new nodeHttp.Agent({ keepAlive: true }),
+      https: new nodeHttps.Agent({
+        keepAlive: true,
+        ...(tls?.trustCertsFile ? { ca: readFileSync(tls.trustCertsFile) } : {}),
+        rejectUnauthorized: !tls?.allowInsecure,
+        ...(tls?.hostnameVerification === false ? { checkServerIdentity: () => undefined } : {}),
+      }),
+    };
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -65,24 +67,21 @@ export class PulsarAdmin {
       ...(await this.authentication.httpHeaders()),
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Awaited<ReturnType<typeof fetch>>;
+    let response: AdminAnswer;
     try {
-      // A broker answers 307 for a topic another broker owns. fetch would follow it but drop the
-      // Authorization header on a cross-origin hop, so redirects are followed here, credentials
-      // kept, never from https down to http.
+      // A broker answers 307 for a topic another broker owns: redirects are followed here with the
+      // credentials kept (fetch would drop them on a cross-origin hop), never from https down to http.
       let url = new URL(`${this.base}${path}`);
       for (let hops = 0; ; hops++) {
-        response = await fetch(url, {
+        response = await adminRequest(url, {
           method,
           headers,
-          redirect: 'manual',
           ...(body === undefined ? {} : { body: body instanceof RawJson ? body.text : JSON.stringify(body) }),
-          signal: AbortSignal.timeout(this.timeoutMs),
-          ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+          timeoutMs: this.timeoutMs,
+          agents: this.agents,
         });
-        const location = response.headers.get('location');
-        if (![301, 302, 307, 308].includes(response.status) || location === null) break;
-        await response.body?.cancel();
+        const location = response.headers.location;
+        if (![301, 302, 307, 308].includes(response.status) || location === undefined) break;
         const next = new URL(location, url);
         if (hops >= 10) throw new Error(`more than 10 redirects, last to ${next.origin}`);
         if (url.protocol === 'https:' && next.protocol !== 'https:') {
@@ -97,8 +96,8 @@ export class PulsarAdmin {
         { cause: error },
       );
     }
-    const text = await response.text();
-    if (!response.ok) {
+    const text = response.text;
+    if (response.status < 200 || response.status > 299) {
       const reason = adminReason(text) ?? response.statusText;
       const message = `${method} ${path}: HTTP ${response.status}: ${reason}`;
       if (response.status === 401 || response.status === 403)
@@ -288,9 +287,11 @@ export class PulsarAdmin {
     await this.call('PUT', `${this.topicPath(topic)}/unload`);
   }
 
-  /** Stops using the dispatcher (for clients built with TLS settings). */
-  async close(): Promise<void> {
-    await this.dispatcher?.close();
+  /** Closes the connections it keeps. */
+  close(): Promise<void> {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+    return Promise.resolve();
   }
 }
 
