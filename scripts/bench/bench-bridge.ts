@@ -557,7 +557,7 @@ async function main(): Promise<void> {
   const { instance, stop } = await benchBroker();
   const floor: HttpFloor = await measureHttpFloor(SIZE, MAX_IN_FLIGHT, 50_000);
   log(
-    `HTTP floor (undici → node:http echo, ${MAX_IN_FLIGHT} at once, ${SIZE} bytes): ` +
+    `HTTP floor (the bridge's HttpSender → node:http echo, ${MAX_IN_FLIGHT} at once, ${SIZE} bytes): ` +
       `${fmt(floor.requestsPerSecond)} req/s, ${floor.cpuUsPerRequest.toFixed(0)} µs CPU per request`,
   );
   const client = new PulsarClient({ serviceUrl: instance.brokerUrl });
@@ -650,7 +650,7 @@ async function main(): Promise<void> {
     row('knmesh batch', 'knmesh-batch', batch),
     '',
     verdict('knmesh per-message / native throughput', 'knmesh', perMessage, 0.5),
-    `  - the floor under it: a bare HTTP/1.1 round trip (undici → \`node:http\` echo of ${SIZE} bytes, ` +
+    `  - the floor under it: a bare HTTP/1.1 round trip (the bridge's HttpSender → \`node:http\` echo of ${SIZE} bytes, ` +
       `${MAX_IN_FLIGHT} at once, no Pulsar, no CloudEvents) costs **${floor.cpuUsPerRequest.toFixed(0)} µs** of CPU ` +
       `(client and server in one process: a lower bound), against ${cpu('knmesh')} µs for bridge + function per message; at half the native ` +
       `throughput the whole machine has ${fmt((cpus().length * 1e6) / (native.msgPerSec / 2))} µs of CPU per message ` +

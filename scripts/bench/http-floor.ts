@@ -1,13 +1,13 @@
 /**
- * The least CPU an HTTP/1.1 round trip costs in Node on this machine: undici (the bridge's client,
- * `dispatch()` as the bridge uses it) POSTs `size` bytes to a bare `node:http` server that answers
- * with the same bytes, `concurrency` requests at once over keep-alive connections, client and server
- * in this one process. No Pulsar, no CloudEvents, no function: what per-message delivery cannot go
- * below, to set beside the bridge + function CPU per message.
+ * The least CPU an HTTP/1.1 round trip costs in Node on this machine: the bridge's own HttpSender
+ * (node:http keep-alive pool, as the bridge uses it) POSTs `size` bytes to a bare `node:http` server
+ * that answers with the same bytes, `concurrency` requests at once, client and server in this one
+ * process. No Pulsar, no CloudEvents, no function: what per-message delivery cannot go below, to
+ * set beside the bridge + function CPU per message.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'undici';
+import { HttpSender } from '../../runtime/bridge/http-sender.ts';
 
 export interface HttpFloor {
   readonly requests: number;
@@ -31,43 +31,27 @@ export async function measureHttpFloor(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
-  const body = Buffer.alloc(size, 'k');
-  const headers = { 'content-type': 'application/octet-stream' };
+  const sender = new HttpSender({
+    sink: `http://127.0.0.1:${port}/`,
+    connections: concurrency,
+    connectTimeoutMs: 10_000,
+    maxResponseBytes: 1 << 20,
+  });
+  const message = { headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(size, 'k') };
   let sent = 0;
-  let answered = 0;
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   try {
-    await new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error('HTTP floor: not done within 120 s')), 120_000);
-      const next = (): void => {
-        if (sent >= requests) return;
+    const worker = async (): Promise<void> => {
+      while (sent < requests) {
         sent++;
-        pool.dispatch(
-          { path: '/', method: 'POST', headers, body },
-          {
-            onRequestStart: () => undefined,
-            onResponseStart: () => undefined,
-            onResponseData: () => undefined,
-            onResponseEnd: () => {
-              answered++;
-              if (answered === requests) {
-                clearTimeout(deadline);
-                resolve();
-              } else next();
-            },
-            onResponseError: (_controller, error) => {
-              clearTimeout(deadline);
-              reject(error instanceof Error ? error : new Error(String(error)));
-            },
-          },
-        );
-      };
-      for (let i = 0; i < concurrency; i++) next();
-    });
+        const answer = await sender.send(message, 10_000);
+        if (!('status' in answer)) throw new Error(`HTTP floor: ${answer.reason}`);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
-    await pool.close();
+    await sender.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
   const cpu = process.cpuUsage(cpuBefore);
