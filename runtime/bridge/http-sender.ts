@@ -97,20 +97,22 @@ export class HttpSender implements DeliverySender {
     return new Promise<SinkResponse | SinkFailure>((resolve) => {
       let settled = false;
       let connectTimer: NodeJS.Timeout | undefined;
-      let request: Http.ClientRequest;
+      let request: Http.ClientRequest | undefined;
+      // The outcome is settled first: whatever the destroyed socket reports afterwards is ignored.
+      const cut = (why: Cut): void => {
+        fail(why);
+        request?.destroy();
+      };
+      const deadline: Deadline = { at: Number.POSITIVE_INFINITY, cut };
       const settle = (outcome: SinkResponse | SinkFailure): void => {
         if (settled) return;
         settled = true;
         if (connectTimer !== undefined) clearTimeout(connectTimer);
         this.#deadlines.delete(deadline);
+        if (--this.#inFlight === 0) this.#onDrained?.();
         resolve(outcome);
       };
       const fail = (error: unknown): void => settle(this.#failure(error, timeoutMs));
-      // The outcome is settled first: whatever the destroyed socket reports afterwards is ignored.
-      const cut = (why: Cut): void => {
-        fail(why);
-        request.destroy();
-      };
       try {
         request = this.#request({
           hostname: this.#target.hostname,
@@ -124,10 +126,15 @@ export class HttpSender implements DeliverySender {
           },
         });
       } catch (error) {
-        fail(error);
+        // Refused before anything was sent (a header node:http will not write, say).
+        const text = error instanceof Error ? error.message : String(error);
+        settle({
+          kind: 'unreachable',
+          beforeInvocation: true,
+          reason: `the request could not be made (${text.slice(0, 200)})`,
+        });
         return;
       }
-      const deadline: Deadline = { at: Number.POSITIVE_INFINITY, cut };
       const startDeadline = (): void => {
         // On a connection now: the time spent queueing and connecting does not count.
         deadline.at = performance.now() + timeoutMs;
@@ -168,8 +175,6 @@ export class HttpSender implements DeliverySender {
       });
       request.on('error', fail);
       request.end(message.body);
-    }).finally(() => {
-      if (--this.#inFlight === 0) this.#onDrained?.();
     });
   }
 

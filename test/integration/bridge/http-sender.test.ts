@@ -167,6 +167,15 @@ describe('HttpSender against a real HTTP server', () => {
     expect(closed).toBe(true);
   });
 
+  it('answers a request node:http refuses to write (a header with a line break) without sending it', async () => {
+    const s = sender('/echo');
+    const before = connections.length;
+    const answer = await s.send({ headers: { 'ce-id': 'a\nb' }, body: 'ping' }, 1000);
+    expect(answer).toMatchObject({ kind: 'unreachable', beforeInvocation: true });
+    expect(connections.length).toBe(before);
+    await s.close(); // nothing left in flight
+  });
+
   it('tells a refused connection apart: the function certainly did not run', async () => {
     const port = await findFreePort('127.0.0.1');
     const s = sender('/echo', `http://127.0.0.1:${port}`);
