@@ -64,6 +64,8 @@ export class HttpSender implements DeliverySender {
   readonly #agent: Http.Agent;
   readonly #request: typeof Http.request;
   readonly #target: { readonly hostname: string; readonly port: string; readonly path: string };
+  /** The Host header: the URL's host, port included when not the scheme's default. */
+  readonly #host: string;
   readonly #connectTimeoutMs: number;
   readonly #maxResponseBytes: number;
   readonly #deadlines = new Set<Deadline>();
@@ -88,6 +90,7 @@ export class HttpSender implements DeliverySender {
       port: url.port,
       path: `${url.pathname}${url.search}`,
     };
+    this.#host = url.host;
     this.#connectTimeoutMs = options.connectTimeoutMs;
     this.#maxResponseBytes = options.maxResponseBytes;
   }
@@ -120,10 +123,7 @@ export class HttpSender implements DeliverySender {
           path: this.#target.path,
           method: 'POST',
           agent: this.#agent,
-          headers: {
-            ...(message.headers as Record<string, string>),
-            'content-length': Buffer.byteLength(message.body),
-          },
+          headers: this.#rawHeaders(message),
         });
       } catch (error) {
         // Refused before anything was sent (a header node:http will not write, say).
@@ -176,6 +176,22 @@ export class HttpSender implements DeliverySender {
       request.on('error', fail);
       request.end(message.body);
     });
+  }
+
+  /**
+   * The request's headers as name/value pairs: node:http writes them as they are (still checking
+   * each) instead of storing them one by one first; so Host is given here too.
+   */
+  #rawHeaders(message: HttpMessage): string[] {
+    const raw = ['host', this.#host, 'content-length', String(Buffer.byteLength(message.body))];
+    const headers = message.headers;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (typeof value === 'string') raw.push(name, value);
+      else for (const one of value) raw.push(name, one);
+    }
+    return raw;
   }
 
   /** Ends the requests past their deadline; stops sweeping when none is left. */

@@ -44,6 +44,10 @@ beforeAll(async () => {
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
           res.end(Buffer.alloc(4096));
           return;
+        case '/headers':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ headers: req.headers, raw: req.rawHeaders }));
+          return;
         case '/large-declared':
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '4096' });
           res.end(Buffer.alloc(4096));
@@ -93,6 +97,28 @@ describe('HttpSender against a real HTTP server', () => {
     const answer = await s.send(request, 1000);
     expect(answer).toMatchObject({ status: 200, headers: { 'ce-id': 'reply' } });
     expect((answer as { body: Buffer }).body.toString()).toBe('pong');
+    await s.close();
+  });
+
+  it('sends Host, the content length and every header, a repeated one as often as it is given', async () => {
+    const s = sender('/headers');
+    const body = 'héllo'; // 6 bytes in UTF-8
+    const answer = await s.send(
+      { headers: { 'content-type': 'text/plain', 'ce-id': 'e-1', 'x-many': ['a', 'b'] }, body },
+      1000,
+    );
+    const seen = JSON.parse((answer as { body: Buffer }).body.toString()) as {
+      headers: Record<string, string>;
+      raw: string[];
+    };
+    expect(seen.headers).toMatchObject({
+      host: new URL(base).host,
+      'content-length': '6',
+      'content-type': 'text/plain',
+      'ce-id': 'e-1',
+      connection: 'keep-alive',
+    });
+    expect(seen.raw.filter((_, i) => i % 2 === 0 && seen.raw[i] === 'x-many')).toHaveLength(2);
     await s.close();
   });
 
