@@ -63,6 +63,8 @@ const SWEEP_MS = 100;
 export class HttpSender implements DeliverySender {
   readonly #agent: Http.Agent;
   readonly #request: typeof Http.request;
+  /** https: a new connection is ready after its TLS handshake. */
+  readonly #tls: boolean;
   readonly #target: { readonly hostname: string; readonly port: string; readonly path: string };
   /** The Host header: the URL's host, port included when not the scheme's default. */
   readonly #host: string;
@@ -78,6 +80,7 @@ export class HttpSender implements DeliverySender {
     const url = new URL(options.sink);
     const https = url.protocol === 'https:';
     this.#request = https ? nodeHttps.request : nodeHttp.request;
+    this.#tls = https;
     this.#agent = new (https ? nodeHttps.Agent : nodeHttp.Agent)({
       keepAlive: true,
       maxSockets: options.connections,
@@ -115,7 +118,9 @@ export class HttpSender implements DeliverySender {
         if (--this.#inFlight === 0) this.#onDrained?.();
         resolve(outcome);
       };
-      const fail = (error: unknown): void => settle(this.#failure(error, timeoutMs));
+      // Until the connection is ready (TCP, and TLS for https) nothing of the request has left.
+      let connected = false;
+      const fail = (error: unknown): void => settle(this.#failure(error, timeoutMs, connected));
       try {
         request = this.#request({
           hostname: this.#target.hostname,
@@ -136,15 +141,17 @@ export class HttpSender implements DeliverySender {
         return;
       }
       const startDeadline = (): void => {
+        connected = true;
         // On a connection now: the time spent queueing and connecting does not count.
         deadline.at = performance.now() + timeoutMs;
         if (!settled) this.#deadlines.add(deadline);
         this.#sweep ??= setInterval(() => this.#endOverdue(), SWEEP_MS).unref();
       };
       request.on('socket', (socket: Socket) => {
+        // A kept-alive socket is ready; a new one is still connecting (the event comes a tick later).
         if (!socket.connecting) return startDeadline();
         connectTimer = setTimeout(() => cut('connect-timeout'), this.#connectTimeoutMs);
-        socket.once('connect', () => {
+        socket.once(this.#tls ? 'secureConnect' : 'connect', () => {
           clearTimeout(connectTimer);
           connectTimer = undefined;
           startDeadline();
@@ -209,7 +216,7 @@ export class HttpSender implements DeliverySender {
   }
 
   /** What a request that got no answer comes to: `error` is the socket's, or why the sender cut it. */
-  #failure(error: unknown, timeoutMs: number): SinkFailure {
+  #failure(error: unknown, timeoutMs: number, connected: boolean): SinkFailure {
     if (typeof error === 'string') {
       switch (error as Cut) {
         case 'timeout':
@@ -232,7 +239,7 @@ export class HttpSender implements DeliverySender {
     const text = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
     return {
       kind: 'unreachable',
-      beforeInvocation: typeof code === 'string' && BEFORE_INVOCATION.has(code),
+      beforeInvocation: !connected || (typeof code === 'string' && BEFORE_INVOCATION.has(code)),
       reason: `the function could not be reached (${text.slice(0, 200)})`,
     };
   }

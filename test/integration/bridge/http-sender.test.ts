@@ -1,5 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpSender } from '../../../runtime/bridge/http-sender.ts';
 import { findFreePort } from '../../../runtime/net/port-availability.ts';
@@ -200,6 +205,47 @@ describe('HttpSender against a real HTTP server', () => {
     expect(answer).toMatchObject({ kind: 'unreachable', beforeInvocation: true });
     expect(connections.length).toBe(before);
     await s.close(); // nothing left in flight
+  });
+
+  // A TLS handshake is part of connecting: nothing of the request has left before it ends.
+  async function tcpServer(onSocket: (socket: Socket) => void): Promise<TcpServer> {
+    const tcp = createTcpServer(onSocket);
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    return tcp;
+  }
+
+  it('counts a TLS handshake that never ends against the connect time, before invocation', async () => {
+    const held: Socket[] = [];
+    const tcp = await tcpServer((socket) => held.push(socket)); // accepts, never answers the handshake
+    const s = new HttpSender({
+      sink: `https://127.0.0.1:${(tcp.address() as AddressInfo).port}/`,
+      connections: 1,
+      connectTimeoutMs: 200,
+      maxResponseBytes: 1024,
+    });
+    const started = Date.now();
+    expect(await s.send(request, 3000)).toMatchObject({
+      kind: 'unreachable',
+      beforeInvocation: true,
+      reason: 'connecting to the function timed out',
+    });
+    expect(Date.now() - started).toBeLessThan(1500);
+    await s.close();
+    held.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => tcp.close(resolve));
+  });
+
+  it('reports a connection dropped during the TLS handshake as before invocation', async () => {
+    const tcp = await tcpServer((socket) => socket.destroy());
+    const s = new HttpSender({
+      sink: `https://127.0.0.1:${(tcp.address() as AddressInfo).port}/`,
+      connections: 1,
+      connectTimeoutMs: 1000,
+      maxResponseBytes: 1024,
+    });
+    expect(await s.send(request, 1000)).toMatchObject({ kind: 'unreachable', beforeInvocation: true });
+    await s.close();
+    await new Promise((resolve) => tcp.close(resolve));
   });
 
   it('tells a refused connection apart: the function certainly did not run', async () => {
