@@ -1,5 +1,6 @@
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
+import type { Socket } from 'node:net';
 import { nodeHttp, nodeHttps } from '../../net/node-http.ts';
 
 /** A complete answer of the admin API. */
@@ -41,30 +42,36 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
  * before any answer) is sent once more on a new one.
  */
 export async function adminRequest(url: URL, init: AdminRequestInit): Promise<AdminAnswer> {
+  // One limit for the call, the resend included.
+  const deadline = performance.now() + init.timeoutMs;
   try {
-    return await exchange(url, init);
+    return await exchange(url, init, init.timeoutMs);
   } catch (error) {
     if (!(error instanceof StaleConnection)) throw error;
     if (!IDEMPOTENT.has(init.method)) throw error.cause;
-    return exchange(url, init);
+    const left = Math.floor(deadline - performance.now());
+    if (left <= 0) throw new AdminTimeout(`no answer within ${init.timeoutMs} ms`);
+    return exchange(url, init, left);
   }
 }
 
-/** A reused connection was reset before the answer began. */
+/** A reused connection was reset before a byte of the answer came. */
 class StaleConnection extends Error {}
 
-function exchange(url: URL, init: AdminRequestInit): Promise<AdminAnswer> {
+function exchange(url: URL, init: AdminRequestInit, timeoutMs: number): Promise<AdminAnswer> {
   return new Promise((resolve, reject) => {
     const https = url.protocol === 'https:';
     const headers: Record<string, string> = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     let settled = false;
-    let answered = false;
+    // Bytes the reused socket had read when it was given to this request: more at the reset means
+    // part of an answer came (the broker got the request), and it is not sent again.
+    let readBefore = 0;
+    let socket: Socket | undefined;
     const request = (https ? nodeHttps : nodeHttp).request(
       url,
       { method: init.method, headers, agent: https ? init.agents.https : init.agents.http },
       (response) => {
-        answered = true;
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
@@ -81,15 +88,21 @@ function exchange(url: URL, init: AdminRequestInit): Promise<AdminAnswer> {
         response.on('error', fail);
       },
     );
+    request.on('socket', (assigned: Socket) => {
+      socket = assigned;
+      readBefore = assigned.bytesRead;
+    });
     const timer = setTimeout(() => {
       request.destroy(new AdminTimeout(`no answer within ${init.timeoutMs} ms`));
-    }, init.timeoutMs);
+    }, timeoutMs);
     function fail(error: Error): void {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       const stale =
-        request.reusedSocket && !answered && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+        request.reusedSocket &&
+        (error as NodeJS.ErrnoException).code === 'ECONNRESET' &&
+        socket?.bytesRead === readBefore;
       reject(stale ? new StaleConnection('reused connection reset', { cause: error }) : error);
     }
     request.on('error', fail);

@@ -10,12 +10,15 @@ import { adminRequest, AdminTimeout, type AdminAgents } from '../../../runtime/p
 let server: Server;
 let base: string;
 const requestsOn = new WeakMap<Socket, number>();
+const perPath = new Map<string, number>();
+const requestsTo = (path: string): number => perPath.get(path) ?? 0;
 let connections = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     const n = (requestsOn.get(req.socket) ?? 0) + 1;
     requestsOn.set(req.socket, n);
+    perPath.set(req.url ?? '', requestsTo(req.url ?? '') + 1);
     req.resume();
     req.on('end', () => {
       if (req.url === '/drop-second' && n === 2) {
@@ -23,6 +26,19 @@ beforeAll(async () => {
         return;
       }
       if (req.url === '/silent') return;
+      if (req.url === '/partial-second' && n === 2) {
+        // Part of a status line, then the connection drops: the request did arrive.
+        req.socket.end('HTTP/1.1 20');
+        return;
+      }
+      if (req.url === '/late-drop-second') {
+        // Each answer takes 250 ms; the second request of a connection gets a reset instead.
+        setTimeout(() => {
+          if (n === 2) req.socket.destroy();
+          else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        }, 250);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ method: req.method, n }));
     });
@@ -78,6 +94,28 @@ describe('adminRequest against a real HTTP server', () => {
     await expect(adminRequest(new URL(`${base}/drop-second`), init('POST', a))).rejects.toMatchObject({
       code: 'ECONNRESET',
     });
+    a.http.destroy();
+  });
+
+  it('does not send again when part of the answer came before the reset', async () => {
+    const a = agents();
+    const before = requestsTo('/partial-second');
+    await adminRequest(new URL(`${base}/partial-second`), init('GET', a));
+    await expect(adminRequest(new URL(`${base}/partial-second`), init('PUT', a))).rejects.toThrow();
+    expect(requestsTo('/partial-second') - before).toBe(2); // not 3
+    a.http.destroy();
+  });
+
+  it('keeps one time limit for the request and its resend', async () => {
+    const a = agents();
+    await adminRequest(new URL(`${base}/late-drop-second`), init('GET', a));
+    const started = Date.now();
+    // The reused connection drops after 250 ms of 300; the resend has the 50 ms left, not 300 more
+    // (it would be answered after 250 ms).
+    await expect(
+      adminRequest(new URL(`${base}/late-drop-second`), { ...init('GET', a), timeoutMs: 300 }),
+    ).rejects.toBeInstanceOf(AdminTimeout);
+    expect(Date.now() - started).toBeLessThan(450);
     a.http.destroy();
   });
 
