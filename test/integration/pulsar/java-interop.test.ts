@@ -28,6 +28,12 @@ afterAll(async () => {
   await client.close();
 });
 
+/** The Java client's `consume` of `count` messages from the earliest, as subscription "java". */
+function javaConsume(topic: string, count: number, extra: readonly string[] = []): Promise<string> {
+  const args = ['--url', testBroker().brokerUrl, 'consume', '-s', 'java', '-p', 'Earliest', '-n'];
+  return runJavaTool('pulsar-client', [...args, String(count), ...extra, topic]);
+}
+
 describe.skipIf(!hasJavaTools)('interoperability with the Java client', () => {
   for (const compression of ['LZ4', 'ZLIB', 'ZSTD', 'SNAPPY'] as const) {
     it(`consumes batches the Java client compressed with ${compression}`, async () => {
@@ -115,19 +121,7 @@ describe.skipIf(!hasJavaTools)('interoperability with the Java client', () => {
     const maxMessageSize = await brokerMaxMessageSize();
     const big = Buffer.from(`knmesh-chunked-${'z'.repeat(Math.round(maxMessageSize * 1.3))}`);
     const own = await client.subscribe({ topic, subscription: 'knmesh', initialPosition: 'earliest' });
-    const consumed = runJavaTool('pulsar-client', [
-      '--url',
-      testBroker().brokerUrl,
-      'consume',
-      '-s',
-      'java',
-      '-p',
-      'Earliest',
-      '-n',
-      '1',
-      '--hide-content',
-      topic,
-    ]);
+    const consumed = javaConsume(topic, 1, ['--hide-content']);
     const producer = await client.createProducer({ topic, chunking: true, compression: 'lz4' });
     const plain = await client.createProducer({ topic, batching: { enabled: false } });
     // Compressed it would fit: incompressible bytes make it split.
@@ -201,18 +195,7 @@ describe.skipIf(!hasJavaTools)('interoperability with the Java client', () => {
       expect(ids.some((id) => id.batchIndex > 0)).toBe(true);
       await producer.close();
     }
-    const output = await runJavaTool('pulsar-client', [
-      '--url',
-      testBroker().brokerUrl,
-      'consume',
-      '-s',
-      'java',
-      '-p',
-      'Earliest',
-      '-n',
-      String(expected.length),
-      topic,
-    ]);
+    const output = await javaConsume(topic, expected.length);
     const lines = output
       .split('\n')
       .filter((l) => l.startsWith('publishTime:'))
